@@ -1,0 +1,3 @@
+// Shared helpers for the packages' tests: free ports, temp dirs and (as their issues land) the embedded MongoDB and S3 servers.
+export { getFreePort, makeTempDir } from './net.js'
+export { readmeErrorCodes } from './docs.js'

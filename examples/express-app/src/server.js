@@ -1,0 +1,30 @@
+// The demo server: `PORT` (default 3000) on 127.0.0.1. Ctrl-C or SIGTERM stops it cleanly.
+import { createDemoApp } from './app.js'
+
+const port = Number(process.env.PORT ?? 3000)
+const host = '127.0.0.1'
+
+const demo = await createDemoApp()
+const server = demo.app.listen(port, host, () => {
+  const base = `http://${host}:${server.address().port}`
+  console.log(`scraping-run demo listening on ${base}`)
+  for (const route of demo.routes) console.log(`  ${route.method.padEnd(6)} ${base}${route.path}  — ${route.what}`)
+  console.log('Press Ctrl-C to stop.')
+})
+server.on('error', (error) => {
+  console.error(`demo: cannot listen on ${host}:${port}: ${error.message}. Set PORT to a free port.`)
+  process.exit(1)
+})
+
+let stopping = false
+async function stop(signal) {
+  if (stopping) return
+  stopping = true
+  console.log(`\n${signal}: stopping…`)
+  server.closeAllConnections?.()
+  await new Promise((resolve) => server.close(resolve))
+  await demo.close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop('SIGINT'))
+process.on('SIGTERM', () => void stop('SIGTERM'))

@@ -1,0 +1,32 @@
+import { cloud } from './provider.js'
+
+export { cloud, setCloudProvider, getCloudProvider } from './provider.js'
+export type { CloudProviderFactory } from './provider.js'
+export { getToken, parseToken, createTokenHelpers } from './token.js'
+export { CloudError } from './errors.js'
+export type { CloudErrorCode } from './errors.js'
+export type {
+  CloudBucket,
+  CloudMongo,
+  CloudSdk,
+  CloudSocket,
+  CloudStorage,
+  DatabaseOptions,
+  FileBody,
+  FileEntry,
+  FileStat,
+  FunctionContext,
+  FunctionHandler,
+  InvokeParams,
+  ListFilesOptions,
+  ListFilesResult,
+  ParseTokenOptions,
+  TokenOptions,
+  TokenPayload,
+  Trigger,
+  TriggerKind,
+  UploadedFile,
+  WriteFileOptions,
+} from './types.js'
+
+export default cloud

@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Readable } from 'node:stream'
+import type { Db, MongoClient } from 'mongodb'
+
+/** What started an invocation. Entry points add their own fields (`tool` for MCP, `caller` for invoke, …). */
+export type TriggerKind = 'http' | 'invoke' | 'cron' | 'websocket' | 'mcp' | 'init' | 'lambda'
+
+export interface Trigger {
+  kind: TriggerKind
+  [key: string]: unknown
+}
+
+/** A JWT payload as `parseToken` returns it. */
+export interface TokenPayload {
+  uid?: string
+  type?: string
+  exp?: number
+  iat?: number
+  [claim: string]: unknown
+}
+
+export interface TokenOptions {
+  /** Overrides the runtime's secret. */
+  secret?: string
+  /** Seconds, or a duration such as `'2h'`. Default: the payload's own `exp`, else 7 days. */
+  expiresIn?: number | string
+}
+
+export interface ParseTokenOptions {
+  secret?: string
+}
+
+/** A file from a multipart request body. */
+export interface UploadedFile {
+  fieldname: string
+  originalname: string
+  mimetype: string
+  encoding: string
+  size: number
+  buffer: Buffer
+}
+
+/** What a function receives. Every entry point (HTTP, invoke, cron, WebSocket, MCP, init, Lambda) builds one. */
+export interface FunctionContext<TBody = any, TUser extends TokenPayload = TokenPayload> {
+  requestId: string
+  functionName: string
+  method: string
+  path: string
+  query: Record<string, unknown>
+  body: TBody
+  headers: Record<string, string | string[] | undefined>
+  /** The verified JWT payload of `Authorization: Bearer …`, or `null`. */
+  user: TUser | null
+  files?: UploadedFile[]
+  /** The raw HTTP request, for HTTP triggers only. */
+  request?: IncomingMessage
+  /** The raw HTTP response; a function that ends it itself is left alone by the runtime. */
+  response?: ServerResponse
+  trigger: Trigger
+  env: Record<string, string | undefined>
+  /** Aborted when the caller gives up (timeout, disconnect, MCP cancellation). */
+  signal?: AbortSignal
+}
+
+/** A cloud function: `export default async function (ctx) { … }`. */
+export type FunctionHandler<TBody = any, TResult = unknown> = (ctx: FunctionContext<TBody>) => TResult | Promise<TResult>
+
+/** What `cloud.invoke(name, params)` passes on to the other function's context. */
+export interface InvokeParams<TBody = unknown> {
+  body?: TBody
+  query?: Record<string, unknown>
+  headers?: Record<string, string | string[] | undefined>
+  method?: string
+  user?: TokenPayload | null
+}
+
+export interface FileStat {
+  size: number
+  etag?: string
+  contentType?: string
+  lastModified?: Date
+  metadata: Record<string, string>
+}
+
+export interface FileEntry {
+  key: string
+  size: number
+  etag?: string
+  lastModified?: Date
+}
+
+export interface ListFilesOptions {
+  prefix?: string
+  delimiter?: string
+  limit?: number
+  cursor?: string
+}
+
+export interface ListFilesResult {
+  files: FileEntry[]
+  prefixes: string[]
+  nextCursor?: string
+}
+
+export type FileBody = string | Buffer | Uint8Array | Readable | Blob
+
+export interface WriteFileOptions {
+  contentType?: string
+  cacheControl?: string
+  metadata?: Record<string, string>
+}
+
+/** One bucket, as `@scraping-run/storage` implements it. */
+export interface CloudBucket {
+  readonly name: string
+  readFile(key: string, options?: { range?: string }): Promise<Buffer>
+  readFile(key: string, options: { encoding: BufferEncoding; range?: string }): Promise<string>
+  readStream(key: string): Promise<Readable>
+  writeFile(key: string, body: FileBody, options?: WriteFileOptions): Promise<{ etag?: string }>
+  deleteFile(key: string): Promise<void>
+  deleteFiles(keys: string[]): Promise<void>
+  exists(key: string): Promise<boolean>
+  stat(key: string): Promise<FileStat | null>
+  copyFile(from: string, to: string): Promise<void>
+  listFiles(options?: ListFilesOptions): Promise<ListFilesResult>
+  listAll(options?: { prefix?: string }): AsyncIterable<FileEntry>
+  externalUrl(key: string): string
+  internalUrl(key: string): string
+  getUploadUrl(key: string, options?: { expiresIn?: number; contentType?: string }): Promise<string>
+  getDownloadUrl(key: string, options?: { expiresIn?: number; filename?: string }): Promise<string>
+}
+
+export interface CloudStorage {
+  bucket(name: string): CloudBucket
+}
+
+/** The native driver objects, for code that wants the full MongoDB API. */
+export interface CloudMongo {
+  client: MongoClient
+  db: Db
+}
+
+/** The minimum a live WebSocket offers (the `ws` package's `WebSocket` satisfies it). */
+export interface CloudSocket {
+  readonly readyState: number
+  send(data: string | Buffer): void
+  close(code?: number, reason?: string): void
+}
+
+export interface DatabaseOptions {
+  /** Apply this db-proxy policy with the current `ctx.user`; without it access is trusted. */
+  policy?: string
+}
+
+/** Everything a function reaches through `cloud`. The host runtime provides it with `setCloudProvider`. */
+export interface CloudSdk {
+  /** The query builder (LAF database-ql style). */
+  database(options?: DatabaseOptions): any
+  readonly mongo: CloudMongo
+  invoke<TResult = unknown>(name: string, params?: InvokeParams): Promise<TResult>
+  getToken(payload: TokenPayload, options?: TokenOptions): string
+  parseToken(token: string | null | undefined, options?: ParseTokenOptions): TokenPayload | null
+  readonly storage: CloudStorage
+  readonly sockets: Set<CloudSocket>
+  readonly appid: string
+  readonly env: Record<string, string | undefined>
+  /** Shared between every invocation of one runtime. */
+  readonly shared: Map<string, unknown>
+}

@@ -1,0 +1,28 @@
+/** Every code a `DbProxyError` can carry. Codes are never reused once retired; the README table is kept in sync by a test. */
+export const DBPROXY_ERROR_CODES = ['POLICY_NOT_FOUND', 'POLICY_DENIED', 'INVALID_POLICY', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'MISSING_PEER'] as const
+
+export type DbProxyErrorCode = (typeof DBPROXY_ERROR_CODES)[number]
+
+// A registry-wide symbol, so `is()` recognises errors thrown by another copy of this package.
+const BRAND = Symbol.for('scraping-run.dbproxy.error')
+
+export class DbProxyError extends Error {
+  override readonly name = 'DbProxyError'
+  readonly code: DbProxyErrorCode
+
+  constructor(code: DbProxyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    Object.defineProperty(this, BRAND, { value: true })
+  }
+
+  /** True for a `DbProxyError` from any copy of this package, optionally with the given code. */
+  static is(value: unknown, code?: DbProxyErrorCode): value is DbProxyError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true &&
+      (code === undefined || (value as DbProxyError).code === code)
+    )
+  }
+}

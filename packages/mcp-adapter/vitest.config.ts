@@ -1,0 +1,3 @@
+import { defineProjectConfig } from '@scraping-run/vitest-config'
+
+export default defineProjectConfig()

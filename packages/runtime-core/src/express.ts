@@ -1,0 +1,2 @@
+// The Express adapter lands with this package's issue.
+export {}
