@@ -1,24 +1,40 @@
 // Builds the demo app. Kept apart from server.js so tests can start it on an ephemeral port.
+// Each package adds one feature module under ./features (services first, then routes that use them).
 import express from 'express'
 
 /**
- * @returns {Promise<{ app: import('express').Express, routes: Array<{ method: string, path: string, what: string }>, close: () => Promise<void> }>}
+ * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
+ * @typedef {{ app: import('express').Express, routes: Array<{ method: string, path: string, what: string, try?: string }>,
+ *   services: Record<string, any>, onClose: (close: () => Promise<void> | void) => void, options: DemoOptions }} Demo
+ * @typedef {{ dataDir?: string }} DemoOptions
  */
-export async function createDemoApp() {
+
+/** @type {Array<(demo: Demo) => Promise<void> | void>} */
+const features = [
+  // Order matters: services (database, storage) before the routes that use them.
+]
+
+/** @param {DemoOptions} [options] */
+export async function createDemoApp(options = {}) {
   const app = express()
   const routes = []
   const closers = []
+  /** @type {Demo} */
+  const demo = { app, routes, services: {}, onClose: (close) => closers.push(close), options }
 
   app.get('/health', (_req, res) => {
     res.json({ ok: true })
   })
   routes.push({ method: 'GET', path: '/health', what: 'liveness probe' })
 
-  return {
-    app,
-    routes,
-    close: async () => {
-      for (const close of closers.reverse()) await close()
-    },
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer()
   }
+  try {
+    for (const feature of features) await feature(demo)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { app, routes, services: demo.services, close }
 }

@@ -8,7 +8,10 @@ const demo = await createDemoApp()
 const server = demo.app.listen(port, host, () => {
   const base = `http://${host}:${server.address().port}`
   console.log(`scraping-run demo listening on ${base}`)
-  for (const route of demo.routes) console.log(`  ${route.method.padEnd(6)} ${base}${route.path}  — ${route.what}`)
+  for (const route of demo.routes) {
+    console.log(`  ${route.method.padEnd(6)} ${base}${route.path}  — ${route.what}`)
+    if (route.try) console.log(`         try: ${route.try.replaceAll("$BASE", base)}`)
+  }
   console.log('Press Ctrl-C to stop.')
 })
 server.on('error', (error) => {

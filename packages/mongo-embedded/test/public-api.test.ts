@@ -1,4 +1,5 @@
-import { readmeErrorCodes } from '@scraping-run/test-utils'
+// Relative: test-utils depends on this package (it starts the embedded server), so no workspace dependency back.
+import { readmeErrorCodes } from '../../../common/test-utils/src/docs.js'
 import { describe, expect, it } from 'vitest'
 import * as api from '@scraping-run/mongo-embedded'
 import { MONGO_ERROR_CODES } from '../src/errors.js'
