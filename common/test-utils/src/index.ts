@@ -1,3 +1,5 @@
 // Shared helpers for the packages' tests: free ports, temp dirs and (as their issues land) the embedded MongoDB and S3 servers.
 export { getFreePort, makeTempDir } from './net.js'
 export { readmeErrorCodes } from './docs.js'
+export { startS3 } from './s3.js'
+export type { RunningS3, StartS3Options } from './s3.js'
