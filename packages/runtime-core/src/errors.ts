@@ -1,5 +1,27 @@
+import { CloudError } from '@scraping-run/cloud'
+
 /** Every code a `RuntimeError` can carry. Codes are never reused once retired; the README table is kept in sync by a test. */
-export const RUNTIME_ERROR_CODES = ['FUNCTION_NOT_FOUND', 'INVALID_FUNCTION_NAME', 'COMPILE_ERROR', 'TIMEOUT', 'MISSING_PEER'] as const
+export const RUNTIME_ERROR_CODES = [
+  'FUNCTION_NOT_FOUND',
+  'INVALID_FUNCTION_NAME',
+  'COMPILE_ERROR',
+  'TIMEOUT',
+  'MISSING_PEER',
+  'FUNCTION_ERROR',
+  'NO_ENTRY_POINT',
+  'UNSUPPORTED_HANDLER',
+  'CIRCULAR_IMPORT',
+  'MODULE_NOT_FOUND',
+  'INVOKE_DEPTH_EXCEEDED',
+  'NEXT_CALLED_TWICE',
+  'METHOD_NOT_ALLOWED',
+  'ABORTED',
+  'EXECUTOR_CLOSED',
+  'INVALID_RESULT',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'FORBIDDEN',
+] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]
 
@@ -7,7 +29,7 @@ export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]
 const BRAND = Symbol.for('scraping-run.runtime.error')
 
 export class RuntimeError extends Error {
-  override readonly name = 'RuntimeError'
+  override readonly name: string = 'RuntimeError'
   readonly code: RuntimeErrorCode
 
   constructor(code: RuntimeErrorCode, message: string, options?: { cause?: unknown }) {
@@ -24,5 +46,69 @@ export class RuntimeError extends Error {
       (value as Record<symbol, unknown>)[BRAND] === true &&
       (code === undefined || (value as RuntimeError).code === code)
     )
+  }
+}
+
+/** A syntax error in a function's source, with the position in that source (1-based line, 0-based column). */
+export class CompileError extends RuntimeError {
+  override readonly name: string = 'CompileError'
+  readonly functionName: string
+  readonly line: number
+  readonly column: number
+  readonly lineText: string
+
+  constructor(functionName: string, message: string, position: { line: number; column: number; lineText: string }, options?: { cause?: unknown }) {
+    super('COMPILE_ERROR', `${functionName}:${position.line}:${position.column}: ${message}`, options)
+    this.functionName = functionName
+    this.line = position.line
+    this.column = position.column
+    this.lineText = position.lineText
+  }
+}
+
+/** The plain, JSON-safe error an `InvokeResult` carries. */
+export interface InvokeError {
+  message: string
+  code: string
+  stack?: string
+}
+
+/**
+ * Turns anything a function threw (an Error from another realm, a string, `undefined`, a circular object) into an
+ * `InvokeError`. Runtime errors keep their code; everything else is the function's own failure.
+ */
+export function toInvokeError(value: unknown, remapStack?: (stack: string) => string): InvokeError {
+  // Runtime and cloud SDK errors keep their code (TIMEOUT, NOT_CONFIGURED, …): the caller can act on it.
+  const code = RuntimeError.is(value) ? value.code : CloudError.is(value) ? value.code : 'FUNCTION_ERROR'
+  // Duck-typed: errors created inside a vm context are not `instanceof Error` here.
+  if (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string') {
+    const error = value as Error
+    let stack: string | undefined
+    try {
+      stack = typeof error.stack === 'string' ? error.stack : undefined
+    } catch {
+      stack = undefined
+    }
+    const out: InvokeError = { message: error.message || String(error.name || 'Error'), code }
+    if (stack) out.stack = remapStack ? remapStack(stack) : stack
+    return out
+  }
+  return { message: describeThrown(value), code }
+}
+
+function describeThrown(value: unknown): string {
+  if (value === undefined) return 'the function threw undefined'
+  if (value === null) return 'the function threw null'
+  if (typeof value === 'string') return value
+  try {
+    const json = JSON.stringify(value)
+    if (json !== undefined) return `the function threw a non-Error value: ${json.length > 500 ? `${json.slice(0, 500)}…` : json}`
+  } catch {
+    // circular or BigInt: fall through
+  }
+  try {
+    return `the function threw a non-Error value: ${String(value)}`
+  } catch {
+    return 'the function threw a value that cannot be described'
   }
 }

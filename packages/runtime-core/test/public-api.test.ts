@@ -1,11 +1,28 @@
 import { readmeErrorCodes } from '@scraping-run/test-utils'
 import { describe, expect, it } from 'vitest'
 import * as api from '@scraping-run/runtime-core'
+import * as expressApi from '@scraping-run/runtime-core/express'
 import { RUNTIME_ERROR_CODES } from '../src/errors.js'
 
 describe('public API', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['RuntimeError'])
+    expect(Object.keys(api).sort()).toEqual(
+      [
+        'CompileError',
+        'RuntimeError',
+        'compileFunction',
+        'consoleSink',
+        'createExecutor',
+        'directoryStore',
+        'memorySink',
+        'memoryStore',
+        'vmSandbox',
+      ].sort(),
+    )
+  })
+
+  it('exports exactly these names from ./express', () => {
+    expect(Object.keys(expressApi).sort()).toEqual([])
   })
 
   it('documents every error code in the README, and no other', () => {
@@ -19,5 +36,13 @@ describe('public API', () => {
     expect(error.cause).toBe(cause)
     expect(api.RuntimeError.is(error, RUNTIME_ERROR_CODES[0])).toBe(true)
     expect(api.RuntimeError.is(new Error('x'))).toBe(false)
+  })
+
+  it('CompileError is a RuntimeError with code COMPILE_ERROR and a position', () => {
+    const error = new api.CompileError('hello', 'Unexpected "}"', { line: 3, column: 4, lineText: '}' })
+    expect(error.name).toBe('CompileError')
+    expect(api.RuntimeError.is(error, 'COMPILE_ERROR')).toBe(true)
+    expect(error.message).toContain('hello:3:4')
+    expect([error.line, error.column, error.lineText]).toEqual([3, 4, '}'])
   })
 })

@@ -1,0 +1,92 @@
+import { formatWithOptions } from 'node:util'
+import type { ConsoleBridge, InvocationLog, LogLevel, LogRecord, LogSink } from './types.js'
+
+export const DEFAULT_MAX_LOG_LINES = 1000
+export const DEFAULT_MAX_LOG_BYTES = 256 * 1024
+
+export interface LogCollector {
+  readonly records: LogRecord[]
+  readonly bridge: ConsoleBridge
+}
+
+/**
+ * Collects one invocation's console output. Capped (lines and bytes), then one "truncated" record, so a function that
+ * logs in a loop cannot exhaust the host's memory.
+ */
+export function createLogCollector(options: {
+  requestId: string
+  functionName: string
+  maxLines?: number
+  maxBytes?: number
+  remapStack?: (text: string) => string
+}): LogCollector {
+  const maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES
+  const records: LogRecord[] = []
+  let bytes = 0
+  let truncated = false
+  const bridge: ConsoleBridge = (level, args) => {
+    if (truncated) return
+    let message: string
+    try {
+      message = formatWithOptions({ depth: 4, colors: false }, ...args)
+    } catch (error) {
+      message = `[unprintable log arguments: ${(error as Error).message}]`
+    }
+    if (options.remapStack && message.includes('    at ')) message = options.remapStack(message)
+    const size = Buffer.byteLength(message)
+    if (records.length >= maxLines || bytes + size > maxBytes) {
+      truncated = true
+      records.push(record('warn', `log truncated: this invocation wrote more than ${maxLines} lines or ${Math.round(maxBytes / 1024)} KB`))
+      return
+    }
+    bytes += size
+    records.push(record(level, message))
+  }
+  function record(level: LogLevel, message: string): LogRecord {
+    return { level, time: new Date().toISOString(), message, requestId: options.requestId, functionName: options.functionName }
+  }
+  return { records, bridge }
+}
+
+export interface ConsoleSinkOptions {
+  /** Where lines go. Default: process.stdout. */
+  stream?: { write(chunk: string): unknown }
+  /** Also print invocations that logged nothing (one summary line). Default false. */
+  summaries?: boolean
+}
+
+/** Prints each log line to stdout as `time LEVEL [function] message`. */
+export function consoleSink(options: ConsoleSinkOptions = {}): LogSink {
+  return {
+    write(invocation) {
+      const stream = options.stream ?? process.stdout
+      let out = ''
+      for (const log of invocation.logs) out += `${log.time} ${log.level.toUpperCase().padEnd(5)} [${log.functionName}] ${log.message}\n`
+      if (invocation.error) out += `${new Date().toISOString()} ERROR [${invocation.functionName}] ${invocation.error.code}: ${invocation.error.stack ?? invocation.error.message}\n`
+      else if (options.summaries && out === '') out = `${new Date().toISOString()} INFO  [${invocation.functionName}] ok in ${invocation.durationMs.toFixed(1)} ms\n`
+      if (out) stream.write(out)
+    },
+  }
+}
+
+export interface MemorySink extends LogSink {
+  readonly records: InvocationLog[]
+  clear(): void
+}
+
+/** Keeps invocation records in memory (tests, dashboards); only the newest `max` (default 1000). */
+export function memorySink(options: { max?: number } = {}): MemorySink {
+  const max = options.max ?? 1000
+  const records: InvocationLog[] = []
+  return {
+    records,
+    write(invocation) {
+      records.push(invocation)
+      if (records.length > max) records.splice(0, records.length - max)
+    },
+    clear() {
+      records.length = 0
+    },
+  }
+}

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto'
+import { RuntimeError } from './errors.js'
+
+const SEGMENT = /^[A-Za-z0-9_.-]+$/
+export const MAX_NAME_LENGTH = 256
+
+/** Why `name` is not a valid function name, or `undefined` when it is. */
+export function invalidNameReason(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'a function name must be a non-empty string'
+  if (name.length > MAX_NAME_LENGTH) return `a function name has at most ${MAX_NAME_LENGTH} characters`
+  for (const segment of name.split('/')) {
+    if (!SEGMENT.test(segment)) return 'a function name is segments of [A-Za-z0-9_.-] joined by "/"'
+    // "." and ".." would walk out of a directory store.
+    if (segment === '.' || segment === '..') return 'a function name cannot contain "." or ".." segments'
+  }
+  return undefined
+}
+
+/** Throws `INVALID_FUNCTION_NAME` unless `name` is valid. */
+export function assertFunctionName(name: unknown): asserts name is string {
+  const reason = invalidNameReason(name)
+  if (reason) throw new RuntimeError('INVALID_FUNCTION_NAME', `invalid function name ${JSON.stringify(String(name)).slice(0, 300)}: ${reason}`)
+}
+
+/** The content hash of a record: everything that changes what runs or how it is called. */
+export function hashRecord(record: {
+  source: string
+  language?: string
+  methods?: readonly string[]
+  timeoutMs?: number
+  description?: string
+  inputSchema?: unknown
+}): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([record.source, record.language ?? 'ts', record.methods ?? null, record.timeoutMs ?? null, record.description ?? null, record.inputSchema ?? null]),
+    )
+    .digest('hex')
+    .slice(0, 32)
+}

@@ -1,0 +1,72 @@
+import type { AsyncLocalStorage } from 'node:async_hooks'
+import type { ConsoleBridge, LogLevel } from '../types.js'
+
+/** What the vm sandbox knows about the call running now (carried by AsyncLocalStorage, so concurrent calls stay apart). */
+export interface CallScope {
+  console: ConsoleBridge
+  env: Record<string, string | undefined>
+}
+
+// Web and Node globals a function may expect. `process` is deliberately not among them: functions get a small facade.
+const SHARED_GLOBALS = [
+  'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask',
+  'structuredClone', 'Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal',
+  'Event', 'EventTarget', 'fetch', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File', 'atob', 'btoa', 'crypto',
+  'performance', 'ReadableStream', 'WritableStream', 'TransformStream', 'MessageChannel', 'BroadcastChannel', 'DOMException',
+] as const
+
+/** The global object of a vm sandbox's context. */
+export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Record<string, unknown> {
+  const globals: Record<string, unknown> = {}
+  for (const name of SHARED_GLOBALS) {
+    const value = (globalThis as Record<string, unknown>)[name]
+    if (value !== undefined) globals[name] = value
+  }
+  const emit = (level: LogLevel, args: unknown[]) => {
+    const current = scope.getStore()
+    if (current) current.console(level, args)
+    // Outside any call (a timer that outlived every invocation): keep it visible on the host.
+    else console[level === 'log' ? 'log' : level](...args)
+  }
+  const counters = new Map<string, number>()
+  const timers = new Map<string, number>()
+  globals.console = Object.freeze({
+    log: (...args: unknown[]) => emit('log', args),
+    info: (...args: unknown[]) => emit('info', args),
+    warn: (...args: unknown[]) => emit('warn', args),
+    error: (...args: unknown[]) => emit('error', args),
+    debug: (...args: unknown[]) => emit('debug', args),
+    trace: (...args: unknown[]) => emit('debug', [...args, new Error('Trace').stack?.split('\n').slice(1).join('\n')]),
+    dir: (value: unknown) => emit('log', [value]),
+    table: (value: unknown) => emit('log', [value]),
+    assert: (condition: unknown, ...args: unknown[]) => {
+      if (!condition) emit('error', ['Assertion failed', ...args])
+    },
+    count: (label = 'default') => {
+      const next = (counters.get(label) ?? 0) + 1
+      counters.set(label, next)
+      emit('log', [`${label}: ${next}`])
+    },
+    time: (label = 'default') => void timers.set(label, performance.now()),
+    timeEnd: (label = 'default') => {
+      const start = timers.get(label)
+      timers.delete(label)
+      if (start !== undefined) emit('log', [`${label}: ${(performance.now() - start).toFixed(3)}ms`])
+    },
+  })
+  // A facade, not the host process: env is the executor's env for the current call.
+  globals.process = Object.freeze({
+    get env() {
+      return scope.getStore()?.env ?? {}
+    },
+    nextTick: (fn: (...args: unknown[]) => void, ...args: unknown[]) => process.nextTick(fn, ...args),
+    hrtime: Object.assign((time?: [number, number]) => process.hrtime(time), { bigint: () => process.hrtime.bigint() }),
+    uptime: () => process.uptime(),
+    version: process.version,
+    versions: { ...process.versions },
+    platform: process.platform,
+    arch: process.arch,
+  })
+  globals.global = undefined
+  return globals
+}

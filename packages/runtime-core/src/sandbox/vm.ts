@@ -1,0 +1,120 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import vm from 'node:vm'
+import * as cloudModule from '@scraping-run/cloud'
+import type { FunctionContext } from '@scraping-run/cloud'
+import { RuntimeError } from '../errors.js'
+import type { LoadUnit, Sandbox, SandboxCallOptions, SandboxHandle } from '../types.js'
+import { createSandboxGlobals, type CallScope } from './globals.js'
+
+export interface VmSandboxOptions {
+  /** The folder whose `node_modules` (and its parents') npm imports resolve from. Default: `process.cwd()`. */
+  modulesRoot?: string
+}
+
+interface ModuleInstance {
+  exports: unknown
+  loading: boolean
+}
+
+interface VmHandle extends SandboxHandle {
+  entry: (...args: unknown[]) => unknown
+}
+
+// What `import cloud from '@scraping-run/cloud'` gives a function: the host's copy, so it reaches the executor's provider.
+const CLOUD_EXPORTS = Object.freeze({ ...cloudModule, default: cloudModule.cloud, __esModule: true })
+const CLOUD_SPECIFIERS = new Set(['@scraping-run/cloud', '@lafjs/cloud'])
+const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname']
+
+/**
+ * Runs functions with node:vm in one shared context. Fast, and functions get the full Node API through `require`.
+ * NOT a security boundary: code can reach the host (e.g. through constructors of host objects). Run only trusted code.
+ */
+export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
+  const scope = new AsyncLocalStorage<CallScope>()
+  const context = vm.createContext(createSandboxGlobals(scope), { name: 'scraping-run functions' })
+  vm.runInContext('globalThis.global = globalThis', context)
+  const hostRequire = createRequire(join(resolve(options.modulesRoot ?? process.cwd()), '__scraping_run_functions__.js'))
+  const registry = new Map<string, ModuleInstance>()
+  let disposed = false
+
+  function instantiate(unit: LoadUnit, chain: string[]): unknown {
+    const { compiled } = unit
+    const key = `${compiled.name}@${compiled.hash}`
+    const existing = registry.get(key)
+    if (existing) {
+      if (existing.loading) {
+        throw new RuntimeError('CIRCULAR_IMPORT', `circular import between functions: ${[...chain, compiled.name].join(' → ')}`)
+      }
+      return existing.exports
+    }
+    const module = { exports: {} as unknown }
+    const instance: ModuleInstance = { exports: module.exports, loading: true }
+    registry.set(key, instance)
+    try {
+      const wrapper = vm.compileFunction(compiled.code, WRAPPER_PARAMS, { filename: compiled.filename, parsingContext: context })
+      const require = (specifier: string) => {
+        if (CLOUD_SPECIFIERS.has(specifier)) return CLOUD_EXPORTS
+        const dependency = unit.imports[specifier]
+        if (dependency) return instantiate(dependency, [...chain, compiled.name])
+        if (specifier.startsWith('@/') || specifier.startsWith('./') || specifier.startsWith('../')) {
+          throw new RuntimeError('MODULE_NOT_FOUND', `${compiled.name} imports ${specifier}, which is not a known function (imports must be static strings)`)
+        }
+        try {
+          return hostRequire(specifier)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+            throw new RuntimeError('MODULE_NOT_FOUND', `${compiled.name} imports "${specifier}", which is not installed`, { cause: error })
+          }
+          throw error
+        }
+      }
+      wrapper.call(module.exports, module.exports, require, module, compiled.filename, '/')
+      instance.exports = module.exports
+      return module.exports
+    } catch (error) {
+      registry.delete(key)
+      throw error
+    } finally {
+      instance.loading = false
+    }
+  }
+
+  return {
+    kind: 'vm',
+    load(unit, callOptions) {
+      if (disposed) throw new RuntimeError('EXECUTOR_CLOSED', 'the sandbox was disposed')
+      const exports = scope.run(callOptions, () => instantiate(unit, [])) as any
+      const name = unit.compiled.name
+      const entry =
+        typeof exports === 'function'
+          ? exports
+          : typeof exports?.default === 'function'
+            ? exports.default
+            : typeof exports?.main === 'function'
+              ? exports.main
+              : undefined
+      if (!entry) {
+        if (typeof exports?.handler === 'function') {
+          throw new RuntimeError('UNSUPPORTED_HANDLER', `${name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
+        }
+        throw new RuntimeError('NO_ENTRY_POINT', `${name} has no entry point: export a default function or a function named main`)
+      }
+      const handle: VmHandle = { name, hash: unit.compiled.hash, entry }
+      return handle
+    },
+    async run(handle: SandboxHandle, ctx: FunctionContext, callOptions: SandboxCallOptions) {
+      const { entry } = handle as VmHandle
+      return scope.run(callOptions, () => entry(ctx, ...(callOptions.args ?? [])))
+    },
+    unload(names) {
+      const wanted = new Set(names)
+      for (const key of [...registry.keys()]) if (wanted.has(key.slice(0, key.lastIndexOf('@')))) registry.delete(key)
+    },
+    dispose() {
+      disposed = true
+      registry.clear()
+    },
+  }
+}

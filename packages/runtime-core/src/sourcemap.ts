@@ -1,0 +1,42 @@
+import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
+
+/** Source maps of loaded functions by file name, to rewrite stack frames back to the function's own lines. */
+export class SourceMaps {
+  private readonly raw = new Map<string, string>()
+  private readonly parsed = new Map<string, TraceMap>()
+
+  set(filename: string, map: string): void {
+    if (this.raw.get(filename) === map) return
+    this.raw.set(filename, map)
+    this.parsed.delete(filename)
+  }
+
+  /** Rewrites `(hello.ts:3:11)` / `at hello.ts:3:11` frames of known functions to their source positions. */
+  remap = (stack: string): string => {
+    if (this.raw.size === 0) return stack
+    return stack.replace(/([A-Za-z0-9_.\-/]+\.(?:ts|js)):(\d+):(\d+)/g, (whole, file: string, line: string, column: string) => {
+      const map = this.traceMap(file)
+      if (!map) return whole
+      const position = originalPositionFor(map, { line: Number(line), column: Number(column) - 1 })
+      if (position.line == null) return whole
+      return `${file}:${position.line}:${(position.column ?? 0) + 1}`
+    })
+  }
+
+  /** Remaps, then keeps only frames of functions (the runtime's own frames are noise to a function's author). */
+  cleanStack = (stack: string): string => {
+    const lines = this.remap(stack).split('\n')
+    const kept = lines.filter((line) => !line.startsWith('    at ') || [...this.raw.keys()].some((file) => line.includes(`${file}:`)))
+    return kept.some((line) => line.startsWith('    at ')) ? kept.join('\n') : lines.join('\n')
+  }
+
+  private traceMap(file: string): TraceMap | undefined {
+    let map = this.parsed.get(file)
+    if (map) return map
+    const raw = this.raw.get(file)
+    if (!raw) return undefined
+    map = new TraceMap(raw)
+    this.parsed.set(file, map)
+    return map
+  }
+}

@@ -1,0 +1,21 @@
+import { RuntimeError } from '../errors.js'
+import { assertFunctionName, hashRecord } from '../names.js'
+import type { FunctionRecord, FunctionRecordInput } from '../types.js'
+
+/** Validates a record and returns a copy with its hash. */
+export function toRecord(input: FunctionRecordInput): FunctionRecord {
+  if (typeof input !== 'object' || input === null) throw new RuntimeError('BAD_REQUEST', 'a function record must be an object')
+  assertFunctionName(input.name)
+  if (typeof input.source !== 'string') throw new RuntimeError('BAD_REQUEST', `function ${input.name}: source must be a string`)
+  if (input.language !== undefined && input.language !== 'ts' && input.language !== 'js') {
+    throw new RuntimeError('BAD_REQUEST', `function ${input.name}: language must be "ts" or "js"`)
+  }
+  const record: FunctionRecord = { name: input.name, source: input.source, hash: '' }
+  if (input.language) record.language = input.language
+  if (input.methods) record.methods = input.methods.map((method) => String(method).toUpperCase())
+  if (input.description !== undefined) record.description = input.description
+  if (input.inputSchema !== undefined) record.inputSchema = input.inputSchema
+  if (input.timeoutMs !== undefined) record.timeoutMs = input.timeoutMs
+  record.hash = hashRecord(record)
+  return record
+}

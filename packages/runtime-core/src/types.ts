@@ -1,0 +1,190 @@
+import type { CloudStorage, FunctionContext, TokenPayload, Trigger, UploadedFile } from '@scraping-run/cloud'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Db, MongoClient } from 'mongodb'
+import type { InvokeError } from './errors.js'
+
+export type FunctionLanguage = 'ts' | 'js'
+
+/** What a store is given (the hash is optional: the store computes it). */
+export interface FunctionRecordInput {
+  name: string
+  source: string
+  language?: FunctionLanguage
+  /** HTTP methods the function answers; absent = all. */
+  methods?: string[]
+  description?: string
+  /** JSON Schema of the body (used by the MCP adapter). */
+  inputSchema?: Record<string, unknown>
+  timeoutMs?: number
+}
+
+/** A stored function. `hash` changes whenever anything that affects running it changes. */
+export interface FunctionRecord extends FunctionRecordInput {
+  hash: string
+}
+
+export type FunctionStoreEvent = { type: 'set'; name: string; hash: string } | { type: 'delete'; name: string }
+export type FunctionStoreListener = (event: FunctionStoreEvent) => void
+
+/** Where functions come from. `watch` is how hot reload reaches the executor's cache. */
+export interface FunctionStore {
+  list(): Promise<FunctionRecord[]>
+  get(name: string): Promise<FunctionRecord | undefined>
+  /** Calls `listener` after a function is added, changed or removed; returns an unsubscribe function. */
+  watch(listener: FunctionStoreListener): () => void
+  /** Releases watchers and connections. */
+  close?(): Promise<void> | void
+}
+
+/** Compiled CommonJS code and its source map. */
+export interface CompiledFunction {
+  name: string
+  hash: string
+  /** The file name stack traces and logs use, e.g. `hello.ts`. */
+  filename: string
+  code: string
+  /** Source map (JSON string) from `code` back to the source. */
+  map: string
+  /** Specifiers of other functions this one imports (`@/x`, `./y`), resolved to function names. */
+  imports: Record<string, string>
+}
+
+/** What a sandbox loads: one compiled function plus the compiled functions it imports (already resolved by the executor). */
+export interface LoadUnit {
+  compiled: CompiledFunction
+  /** Import specifier (`@/x`, `./y`) → the unit it resolves to. */
+  imports: Record<string, LoadUnit>
+}
+
+export type LogLevel = 'debug' | 'info' | 'log' | 'warn' | 'error'
+
+/** Where a sandbox sends `console.*` calls of the current invocation. Arguments are formatted by the host. */
+export type ConsoleBridge = (level: LogLevel, args: unknown[]) => void
+
+export interface SandboxCallOptions {
+  timeoutMs: number
+  signal: AbortSignal
+  console: ConsoleBridge
+  env: Record<string, string | undefined>
+  /** Extra arguments after `ctx` (an interceptor gets `next`). */
+  args?: unknown[]
+}
+
+/** An opaque, loaded function. */
+export interface SandboxHandle {
+  readonly name: string
+  readonly hash: string
+}
+
+/**
+ * Runs compiled functions. Everything a function sees besides `ctx` comes through `@scraping-run/cloud` (the provider the
+ * executor installs), so a sandbox that cannot share host objects (isolated-vm) can bridge it as JSON calls.
+ */
+export interface Sandbox {
+  readonly kind: string
+  /** Loads (evaluates) a function once; module state persists until `unload`. */
+  load(unit: LoadUnit, options: Pick<SandboxCallOptions, 'console' | 'env'>): SandboxHandle | Promise<SandboxHandle>
+  run(handle: SandboxHandle, ctx: FunctionContext, options: SandboxCallOptions): Promise<unknown>
+  /** Forgets every loaded copy of these functions (their module state too). */
+  unload(names: string[]): void
+  dispose(): Promise<void> | void
+}
+
+export interface LogRecord {
+  level: LogLevel
+  /** ISO timestamp. */
+  time: string
+  message: string
+  requestId: string
+  functionName: string
+}
+
+/** One record per invocation. */
+export interface InvocationLog {
+  functionName: string
+  requestId: string
+  trigger: Trigger
+  cold: boolean
+  durationMs: number
+  status: 'ok' | 'error'
+  error?: InvokeError
+  logs: LogRecord[]
+}
+
+export interface LogSink {
+  write(record: InvocationLog): void | Promise<void>
+  close?(): void | Promise<void>
+}
+
+export type Interceptor = (ctx: FunctionContext, next: () => Promise<unknown>) => unknown
+
+/** What an entry point passes to `executor.invoke`. Everything is optional. */
+export interface InvokeInit {
+  body?: unknown
+  query?: Record<string, unknown>
+  headers?: Record<string, string | string[] | undefined>
+  method?: string
+  path?: string
+  user?: TokenPayload | null
+  /** Default `{kind: 'invoke'}`. HTTP entry points pass `{kind: 'http'}` (methods are checked for those only). */
+  trigger?: Trigger
+  /** Aborts the invocation (the function sees it as `ctx.signal`, which also aborts on timeout). */
+  signal?: AbortSignal
+  requestId?: string
+  files?: UploadedFile[]
+  request?: IncomingMessage
+  response?: ServerResponse
+  /** Runs this source instead of the stored one (debug mode); the method check is skipped. */
+  debugSource?: { source: string; language?: FunctionLanguage }
+}
+
+export interface InvokeResult<T = unknown> {
+  data?: T
+  error?: InvokeError
+  durationMs: number
+  logs: LogRecord[]
+  /** True when this call had to compile or load the function. */
+  cold: boolean
+  requestId: string
+}
+
+export type MongoOption = { client: MongoClient; db?: Db | string } | { uri: string; dbName?: string }
+
+export interface ExecutorOptions {
+  store: FunctionStore
+  sandbox?: Sandbox
+  /** Default 30000; a record's `timeoutMs` overrides it. */
+  timeoutMs?: number
+  jwtSecret?: string
+  mongo?: MongoOption
+  /** A `@scraping-run/storage` instance (anything with `bucket(name)`). */
+  storage?: CloudStorage
+  appid?: string
+  env?: Record<string, string | undefined>
+  logSink?: LogSink
+  interceptors?: Interceptor[]
+  /** Per-invocation console cap. Default 1000 lines or 256 KB, then one "truncated" record. */
+  logLimits?: { maxLines?: number; maxBytes?: number }
+  /** Maximum `cloud.invoke` nesting. Default 16. */
+  maxInvokeDepth?: number
+}
+
+export type ExecutorEvent = FunctionStoreEvent | { type: 'reload'; name?: string }
+
+export interface Executor {
+  readonly store: FunctionStore
+  readonly sandbox: Sandbox
+  invoke<T = unknown>(name: string, init?: InvokeInit): Promise<InvokeResult<T>>
+  /** Adds an interceptor after those already registered. Returns a function that removes it. */
+  use(interceptor: Interceptor): () => void
+  /** Drops cached code (one function and its importers, or everything) so the next call recompiles. */
+  reload(name?: string): Promise<void>
+  /** Calls `listener` after a function changed in the store (after the cache was evicted) or was reloaded. */
+  watch(listener: (event: ExecutorEvent) => void): () => void
+  /** Resolves when `__init__` (if any) has run. */
+  ready(): Promise<void>
+  /** Signs and verifies JWTs with the executor's secret. */
+  getToken(payload: TokenPayload, options?: { expiresIn?: number | string }): string
+  parseToken(token: string | null | undefined): TokenPayload | null
+  close(): Promise<void>
+}
