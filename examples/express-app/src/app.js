@@ -1,6 +1,7 @@
 // Builds the demo app. Kept apart from server.js so tests can start it on an ephemeral port.
 // Each package adds one feature module under ./features (services first, then routes that use them).
 import express from 'express'
+import { mongoFeature } from './features/mongo.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -12,6 +13,7 @@ import express from 'express'
 /** @type {Array<(demo: Demo) => Promise<void> | void>} */
 const features = [
   // Order matters: services (database, storage) before the routes that use them.
+  mongoFeature,
 ]
 
 /** @param {DemoOptions} [options] */

@@ -1,5 +1,5 @@
 /** Every code a `MongoEmbeddedError` can carry. Codes are never reused once retired; the README table is kept in sync by a test. */
-export const MONGO_ERROR_CODES = ['INVALID_OPTIONS'] as const
+export const MONGO_ERROR_CODES = ['INVALID_OPTIONS', 'LISTEN_FAILED', 'PERSISTENCE_FAILED'] as const
 
 export type MongoEmbeddedErrorCode = (typeof MONGO_ERROR_CODES)[number]
 

@@ -1,3 +1,5 @@
-// The public surface of this package. Its features land with their issue; until then only the error type is exported.
+// The public surface of this package.
+export { startMongoEmbedded } from './server.js'
+export type { MongoEmbedded, MongoEmbeddedOptions } from './server.js'
 export { MongoEmbeddedError } from './errors.js'
 export type { MongoEmbeddedErrorCode } from './errors.js'

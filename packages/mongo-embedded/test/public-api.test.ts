@@ -6,7 +6,7 @@ import { MONGO_ERROR_CODES } from '../src/errors.js'
 
 describe('public API', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['MongoEmbeddedError'])
+    expect(Object.keys(api).sort()).toEqual(['MongoEmbeddedError', 'startMongoEmbedded'])
   })
 
   it('documents every error code in the README, and no other', () => {

@@ -1,0 +1,71 @@
+// Routes a command to its handler inside the right workspace (a transaction's or the live one) and shapes errors.
+import { type Document, Long } from 'bson'
+import { CommandError } from '../engine/errors.js'
+import type { Workspace } from '../engine/workspace.js'
+import { adminCommands, sessionKey } from './admin.js'
+import type { CommandContext, Handler, ServerState } from './context.js'
+import { ddlCommands } from './ddl.js'
+import { readCommands } from './read.js'
+import { noSuchTransaction, transactionCommands } from './transactions.js'
+import { writeCommands } from './write.js'
+
+const handlers: Record<string, Handler> = { ...adminCommands, ...writeCommands, ...readCommands, ...ddlCommands, ...transactionCommands }
+const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify'])
+
+export function errorReply(error: unknown): Document {
+  if (error instanceof CommandError) {
+    const reply: Document = { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName, ...error.extra }
+    if (error.labels.length) reply.errorLabels = error.labels
+    return reply
+  }
+  return { ok: 0, errmsg: (error as Error)?.message ?? String(error), code: 1, codeName: 'InternalError' }
+}
+
+export async function runCommand(server: ServerState, command: Document, connectionId: number): Promise<Document> {
+  const name = Object.keys(command)[0]
+  const handler = name !== undefined && Object.hasOwn(handlers, name) ? handlers[name] : undefined
+  let reply: Document
+  if (!handler) {
+    reply = { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' }
+  } else {
+    const db = typeof command.$db === 'string' ? command.$db : 'admin'
+    const session = sessionKey(command.lsid)
+    try {
+      reply = await execute(server, handler, name!, { server, ws: server.engine, db, command, session, connectionId })
+    } catch (error) {
+      reply = errorReply(error)
+    }
+  }
+  const clusterTime = server.engine.clusterTime
+  reply.$clusterTime = { clusterTime, signature: { hash: Buffer.alloc(20), keyId: Long.ZERO } }
+  reply.operationTime = clusterTime
+  return reply
+}
+
+async function execute(server: ServerState, handler: Handler, name: string, context: CommandContext): Promise<Document> {
+  const { command, session: key } = context
+  const txnNumber = command.txnNumber
+  if (!key || !Long.isLong(txnNumber) || transactionCommands[name]) return handler(context)
+  const session = server.sessions.get(key)
+  if (command.autocommit === false) {
+    let ws: Workspace | undefined
+    if (command.startTransaction === true) ws = server.sessions.start(session, txnNumber)
+    else if (session.state === 'active' && session.txnNumber?.equals(txnNumber)) ws = session.transaction
+    if (!ws) throw noSuchTransaction()
+    try {
+      return await handler({ ...context, ws })
+    } catch (error) {
+      // As in MongoDB, a failed statement aborts the whole transaction.
+      server.sessions.abort(session)
+      throw error
+    }
+  }
+  // A retryable write sent again (same txnNumber) gets the first reply instead of being applied twice.
+  if (RETRYABLE.has(name)) {
+    if (session.retry && session.retry.txnNumber.equals(txnNumber)) return session.retry.reply
+    const reply = await handler(context)
+    session.retry = { txnNumber, reply }
+    return reply
+  }
+  return handler(context)
+}

@@ -1,0 +1,94 @@
+// mingo configured for the engine, with the operators it gets wrong for BSON replaced by our own.
+import type { Document } from 'bson'
+import { Aggregator } from 'mingo/aggregator'
+import { Context } from 'mingo'
+import * as accumulatorOperators from 'mingo/operators/accumulator'
+import * as expressionOperators from 'mingo/operators/expression'
+import * as pipelineOperators from 'mingo/operators/pipeline'
+import * as projectionOperators from 'mingo/operators/projection'
+import * as queryOperators from 'mingo/operators/query'
+import * as windowOperators from 'mingo/operators/window'
+import { Query } from 'mingo/query'
+import type { Options } from 'mingo/types'
+import { pathValues } from './compare.js'
+import { bsonType, rawOf } from './values.js'
+
+const TYPE_NAMES: Record<number, string> = {
+  1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId', 8: 'bool', 9: 'date',
+  10: 'null', 11: 'regex', 13: 'javascript', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal', [-1]: 'minKey', 127: 'maxKey',
+}
+
+/** MongoDB's type alias of a stored (typed) value. */
+export function typeAlias(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'string') return 'string'
+  if (typeof value === 'boolean') return 'bool'
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? 'int' : 'double'
+  if (typeof value === 'bigint') return 'long'
+  if (value instanceof Date) return 'date'
+  if (value instanceof RegExp) return 'regex'
+  if (Array.isArray(value)) return 'array'
+  switch (bsonType(value)) {
+    case 'Int32': return 'int'
+    case 'Double': return 'double'
+    case 'Long': return 'long'
+    case 'Decimal128': return 'decimal'
+    case 'ObjectId': return 'objectId'
+    case 'Binary': return 'binData'
+    case 'Timestamp': return 'timestamp'
+    case 'BSONRegExp': return 'regex'
+    case 'MinKey': return 'minKey'
+    case 'MaxKey': return 'maxKey'
+    case 'Code': return 'javascript'
+    case undefined: return 'object'
+  }
+  return 'object'
+}
+
+function typeMatches(value: unknown, wanted: unknown): boolean {
+  const alias = typeAlias(value)
+  const name = typeof wanted === 'number' ? TYPE_NAMES[wanted] : typeof wanted === 'string' ? wanted : TYPE_NAMES[Number(wanted)]
+  if (name === 'number') return alias === 'int' || alias === 'double' || alias === 'long' || alias === 'decimal'
+  return alias === name
+}
+
+/** `$type` on the stored document, so int/long/double/decimal and objectId are told apart (mingo sees only numbers). */
+function $type(selector: string, value: unknown) {
+  const wanted = Array.isArray(value) ? value : [value]
+  const path = selector.split('.')
+  return (view: Document) => {
+    const raw = rawOf(view) ?? view
+    return pathValues(raw, path).some(
+      (found) =>
+        wanted.some((type) => typeMatches(found, type)) ||
+        (Array.isArray(found) && found.some((item) => wanted.some((type) => typeMatches(item, type) && type !== 'array' && type !== 4))),
+    )
+  }
+}
+
+// Built whole rather than merged onto mingo's default context, where the first definition of an operator wins.
+const context = Context.init({
+  accumulator: accumulatorOperators as never,
+  expression: expressionOperators as never,
+  pipeline: pipelineOperators as never,
+  projection: projectionOperators as never,
+  query: { ...queryOperators, $type } as never,
+  window: windowOperators as never,
+})
+
+export function mingoOptions(extra: Partial<Options> = {}): Partial<Options> {
+  return { context, scriptEnabled: true, ...extra }
+}
+
+export function compileFilter(filter: Document, extra?: Partial<Options>): (view: Document) => boolean {
+  if (Object.keys(filter).length === 0) return () => true
+  const query = new Query(filter, mingoOptions(extra))
+  return (view) => query.test(view)
+}
+
+export function runPipeline(documents: Document[], pipeline: Document[], extra?: Partial<Options>): Document[] {
+  return new Aggregator(pipeline, mingoOptions(extra)).run(documents) as Document[]
+}
+
+export { Query }
