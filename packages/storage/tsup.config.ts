@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // The CJS build needs import.meta.url for createRequire (the AWS SDK peer is loaded lazily).
+  shims: true,
 })

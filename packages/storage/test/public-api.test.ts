@@ -5,7 +5,7 @@ import { STORAGE_ERROR_CODES } from '../src/errors.js'
 
 describe('public API', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['StorageError'])
+    expect(Object.keys(api).sort()).toEqual(['StorageError', 'createStorage', 'storageFromEnv'])
   })
 
   it('documents every error code in the README, and no other', () => {
