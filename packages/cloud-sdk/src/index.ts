@@ -4,6 +4,23 @@ export { cloud, setCloudProvider, getCloudProvider } from './provider.js'
 export type { CloudProviderFactory } from './provider.js'
 export { getToken, parseToken, createTokenHelpers } from './token.js'
 export { CloudError } from './errors.js'
+export { Aggregation, CollectionReference, command, createDatabase, Db, DbCommand, DocumentReference, Query } from './query/index.js'
+export type {
+  AddRes,
+  AggregateRes,
+  BaseResult,
+  Command,
+  CountRes,
+  DbTransport,
+  GetOneRes,
+  GetRes,
+  Projection,
+  PushOptions,
+  RemoveRes,
+  UpdateOptions,
+  UpdateRes,
+  WithId,
+} from './query/index.js'
 export type { CloudErrorCode } from './errors.js'
 export type {
   CloudBucket,

@@ -6,7 +6,24 @@ import { CLOUD_ERROR_CODES } from '../src/errors.js'
 describe('public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual(
-      ['CloudError', 'cloud', 'createTokenHelpers', 'default', 'getCloudProvider', 'getToken', 'parseToken', 'setCloudProvider'].sort(),
+      [
+        'Aggregation',
+        'CloudError',
+        'CollectionReference',
+        'Db',
+        'DbCommand',
+        'DocumentReference',
+        'Query',
+        'cloud',
+        'command',
+        'createDatabase',
+        'createTokenHelpers',
+        'default',
+        'getCloudProvider',
+        'getToken',
+        'parseToken',
+        'setCloudProvider',
+      ].sort(),
     )
   })
 

@@ -1,5 +1,14 @@
 /** Every code a `DbProxyError` can carry. Codes are never reused once retired; the README table is kept in sync by a test. */
-export const DBPROXY_ERROR_CODES = ['POLICY_NOT_FOUND', 'POLICY_DENIED', 'INVALID_POLICY', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'MISSING_PEER'] as const
+export const DBPROXY_ERROR_CODES = [
+  'POLICY_NOT_FOUND',
+  'POLICY_DENIED',
+  'INVALID_POLICY',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'MISSING_PEER',
+  'DATABASE_ERROR',
+  'INVALID_ARGUMENT',
+] as const
 
 export type DbProxyErrorCode = (typeof DBPROXY_ERROR_CODES)[number]
 
@@ -25,4 +34,16 @@ export class DbProxyError extends Error {
       (code === undefined || (value as DbProxyError).code === code)
     )
   }
+}
+
+/** The HTTP status each code answers with. */
+export const STATUS_OF: Record<DbProxyErrorCode, number> = {
+  POLICY_NOT_FOUND: 404,
+  POLICY_DENIED: 403,
+  INVALID_POLICY: 500,
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  MISSING_PEER: 500,
+  DATABASE_ERROR: 500,
+  INVALID_ARGUMENT: 500,
 }

@@ -1,3 +1,31 @@
-// The public surface of this package. Its features land with their issue; until then only the error type is exported.
+// The public surface of @scraping-run/db-proxy. The Express adapter is the `./express` subpath.
+export { createDbProxy } from './proxy.js'
+export type { DbProxy, DbProxyOptions } from './proxy.js'
+export { compilePolicy } from './policy/compile.js'
+export type { CompiledPolicy } from './policy/compile.js'
+export type { PolicySource } from './policy/source.js'
+export { createMongoAccessor } from './accessor.js'
+export type { MongoAccessor } from './accessor.js'
+export { createDirectTransport } from './transport.js'
+export { normalizeCondition } from './cel.js'
+export { DEFAULT_LIMITS } from './limits.js'
 export { DbProxyError } from './errors.js'
 export type { DbProxyErrorCode } from './errors.js'
+export type {
+  CollectionPolicy,
+  CustomValidator,
+  DbProxyLimits,
+  FieldConstraint,
+  FieldRules,
+  HandleContext,
+  HandleResult,
+  Injector,
+  ParsedRequest,
+  Permission,
+  Policy,
+  ProxyUser,
+  RuleObject,
+  Rule,
+  TenantResolver,
+  ValidatorContext,
+} from './types.js'

@@ -1,11 +1,26 @@
 import { readmeErrorCodes } from '@scraping-run/test-utils'
 import { describe, expect, it } from 'vitest'
 import * as api from '@scraping-run/db-proxy'
+import * as expressApi from '@scraping-run/db-proxy/express'
 import { DBPROXY_ERROR_CODES } from '../src/errors.js'
 
 describe('public API', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['DbProxyError'])
+    expect(Object.keys(api).sort()).toEqual(
+      [
+        'DEFAULT_LIMITS',
+        'DbProxyError',
+        'compilePolicy',
+        'createDbProxy',
+        'createDirectTransport',
+        'createMongoAccessor',
+        'normalizeCondition',
+      ].sort(),
+    )
+  })
+
+  it('the express subpath exports exactly dbProxyRouter', () => {
+    expect(Object.keys(expressApi).sort()).toEqual(['dbProxyRouter'])
   })
 
   it('documents every error code in the README, and no other', () => {

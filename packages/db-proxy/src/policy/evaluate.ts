@@ -1,0 +1,90 @@
+import type { PolicyViolation } from '@scraping-run/cloud/protocol'
+import type { Db } from 'mongodb'
+import { toCel } from '../cel.js'
+import { findRestricted, firstRefused, type Finding } from '../guard.js'
+import type { CheckContext } from '../rules/constraints.js'
+import type { ParsedRequest } from '../types.js'
+import type { CompiledPolicy, RuleRun } from './compile.js'
+
+/** Checks a parsed request as `auth` against a compiled policy: the violations, or an empty list when a rule allows it. */
+export function authorize(
+  policy: CompiledPolicy,
+  policyName: string,
+  request: ParsedRequest,
+  auth: Readonly<Record<string, unknown>>,
+  db: Db,
+): Promise<PolicyViolation[]> {
+  let cel: Record<string, unknown> | undefined
+  const check: CheckContext = {
+    // Built on first use; `auth` goes last so nothing from the request can shadow it.
+    cel: () =>
+      (cel ??= {
+        query: toCel(request.query),
+        data: toCel(request.data ?? {}),
+        multi: request.multi,
+        merge: request.merge,
+        upsert: request.upsert,
+        count: request.count,
+        limit: request.limit,
+        offset: request.offset,
+        action: request.permission,
+        collection: request.collection,
+        auth: toCel(auth),
+      }),
+    db,
+    collection: request.collection,
+    query: request.query,
+    isUpdate: request.permission === 'update',
+  }
+  return evaluatePolicy(policy, policyName, { request, check, validator: { request, auth, policyName, db } }, findRestricted(request))
+}
+
+/**
+ * Tries the rules for the request's collection and action in order; the first whose every check passes wins and its
+ * deferred changes (defaults) are applied. Returns the violations when none passes, or an empty list.
+ */
+export async function evaluatePolicy(
+  policy: CompiledPolicy,
+  policyName: string,
+  run: Omit<RuleRun, 'commits'>,
+  findings: Finding[],
+): Promise<PolicyViolation[]> {
+  const { request } = run
+  const rules = policy.collections.get(request.collection)
+  if (!rules) {
+    return [{ rule: request.collection, validator: 'policy', message: `collection "${request.collection}" is not in policy "${policyName}"` }]
+  }
+  const list = rules.get(request.permission)
+  if (!list || list.length === 0) {
+    return [{ rule: `${request.collection}.${request.permission}`, validator: 'policy', message: `policy "${policyName}" has no ${request.permission} rule for "${request.collection}"` }]
+  }
+  const violations: PolicyViolation[] = []
+  for (const rule of list) {
+    const refused = firstRefused(findings, rule.allow, request.collection, policy.publicCollections)
+    if (refused) {
+      violations.push({
+        rule: rule.label,
+        validator: 'guard',
+        message: refused.target
+          ? `${refused.operator} into "${refused.target}" is refused: the policy does not grant it (allow it with "allow": ["${refused.token}"])`
+          : `${refused.operator} is refused unless a rule allows it ("allow": ["${refused.operator}"])`,
+      })
+      continue
+    }
+    const commits: RuleRun['commits'] = []
+    let failed: PolicyViolation | undefined
+    for (const check of rule.checks) {
+      const message = await check.run({ ...run, commits })
+      if (message) {
+        failed = { rule: rule.label, validator: check.validator, message }
+        break
+      }
+    }
+    if (!failed) {
+      for (const commit of commits) commit()
+      return []
+    }
+    violations.push(failed)
+  }
+  return violations
+}

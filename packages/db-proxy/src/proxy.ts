@@ -1,0 +1,115 @@
+import type { DbRequest, DbResponse } from '@scraping-run/cloud/protocol'
+import type { Db } from 'mongodb'
+import { createMongoAccessor, type MongoAccessor } from './accessor.js'
+import { DbProxyError, STATUS_OF } from './errors.js'
+import { resolveLimits } from './limits.js'
+import { authorize } from './policy/evaluate.js'
+import { createPolicyStore, type PolicySource } from './policy/source.js'
+import { parseRequest } from './request.js'
+import type { CustomValidator, DbProxyLimits, HandleContext, HandleResult, Injector, ProxyUser, TenantResolver } from './types.js'
+
+export interface DbProxyOptions {
+  /** The database requests run against (with `tenant`, the one whose client opens the tenants' databases). */
+  db: Db
+  /** Policies by name, an async `(name) => policy`, or a collection of `{name, rules}` (default: `db.__policies__`). */
+  policies?: PolicySource
+  /** Builds `auth` for conditions from the user (default: the JWT payload, or `{}`). */
+  injector?: Injector
+  limits?: Partial<DbProxyLimits>
+  /** Picks the database for a request, so one proxy serves one database per tenant. */
+  tenant?: TenantResolver
+}
+
+export interface DbProxy {
+  /** Checks a request body against a policy and runs it. Never throws: every outcome is a status and a body. */
+  handle(policyName: string, body: unknown, user: ProxyUser, context?: HandleContext): Promise<HandleResult>
+  /** Adds a custom validator usable in rule objects as `{<name>: config}`. Policies compiled before are compiled again. */
+  register(name: string, validator: CustomValidator): DbProxy
+  /** A query-builder transport that runs every request through `handle` as `user`. */
+  transport(policyName: string, user: ProxyUser): { send(request: DbRequest): Promise<DbResponse> }
+  /** Forgets cached policies (all, or one name), e.g. after editing `__policies__`. */
+  invalidate(name?: string): void
+  readonly limits: Readonly<DbProxyLimits>
+}
+
+const TENANT_NAME = /^[A-Za-z0-9_-]{1,63}$/
+const RESERVED_DBS = new Set(['admin', 'local', 'config'])
+
+function errorResult(error: unknown): HandleResult {
+  if (DbProxyError.is(error)) {
+    // A duplicate key is the client's conflict, not a server fault.
+    const duplicate = error.code === 'DATABASE_ERROR' && (error.cause as { code?: number } | undefined)?.code === 11000
+    return { status: duplicate ? 409 : STATUS_OF[error.code], body: { code: error.code, error: error.message } }
+  }
+  return { status: 500, body: { code: 'DATABASE_ERROR', error: 'the proxy failed unexpectedly' } }
+}
+
+export function createDbProxy(options: DbProxyOptions): DbProxy {
+  if (!options || !options.db || typeof options.db.collection !== 'function') {
+    throw new DbProxyError('INVALID_ARGUMENT', 'createDbProxy({db}) needs a Db from the official mongodb driver (client.db(name))')
+  }
+  const limits = resolveLimits(options.limits)
+  const validators = new Map<string, CustomValidator>()
+  let store = createPolicyStore(options.policies, validators)
+  const injector: Injector = options.injector ?? ((user) => (user && typeof user === 'object' ? user : {}))
+  const accessors = new Map<string, MongoAccessor>()
+
+  function accessorFor(db: Db): MongoAccessor {
+    let accessor = accessors.get(db.databaseName)
+    if (!accessor) accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits)))
+    return accessor
+  }
+
+  async function resolveDb(policy: string, user: ProxyUser, context: HandleContext): Promise<Db> {
+    if (!options.tenant) return options.db
+    const name = await options.tenant({ policy, user, headers: context.headers ?? {}, context })
+    if (typeof name !== 'string' || !TENANT_NAME.test(name) || RESERVED_DBS.has(name)) {
+      throw new DbProxyError('BAD_REQUEST', `the tenant resolver returned ${JSON.stringify(name)}, which is not a usable database name`)
+    }
+    return options.db.client.db(name)
+  }
+
+  const proxy: DbProxy = {
+    limits,
+    async handle(policyName, body, user, context = {}) {
+      try {
+        if (typeof policyName !== 'string' || policyName.length === 0) throw new DbProxyError('POLICY_NOT_FOUND', 'no policy name given')
+        const request = parseRequest(body, limits)
+        const db = await resolveDb(policyName, user, context)
+        const policy = await store.get(policyName, db)
+        if (!policy) throw new DbProxyError('POLICY_NOT_FOUND', `policy "${policyName}" not found`)
+        const rawAuth = await injector(user ?? null, { policy: policyName, request })
+        const auth = Object.freeze({ ...(rawAuth && typeof rawAuth === 'object' ? rawAuth : {}) })
+
+        const violations = await authorize(policy, policyName, request, auth, db)
+        if (violations.length > 0) return { status: 403, body: { code: 'permission denied', error: violations } }
+        const data = await accessorFor(db).execute(request)
+        return { status: 200, body: { code: 0, data } }
+      } catch (error) {
+        return errorResult(error)
+      }
+    },
+    register(name, validator) {
+      if (typeof name !== 'string' || !/^[A-Za-z_][\w-]*$/.test(name) || ['condition', 'cond', 'data', 'query', 'multi', 'allow'].includes(name)) {
+        throw new DbProxyError('INVALID_ARGUMENT', `register(name, fn): "${String(name)}" is not a usable validator name (built-in names are taken)`)
+      }
+      if (typeof validator !== 'function') throw new DbProxyError('INVALID_ARGUMENT', `register("${name}", fn) needs a function`)
+      if (validators.has(name)) throw new DbProxyError('INVALID_ARGUMENT', `a validator named "${name}" is already registered`)
+      validators.set(name, validator)
+      store = createPolicyStore(options.policies, validators)
+      return proxy
+    },
+    transport(policyName, user) {
+      return {
+        async send(request) {
+          return (await proxy.handle(policyName, request, user)).body as DbResponse
+        },
+      }
+    },
+    invalidate(name) {
+      store.invalidate(name)
+    },
+  }
+  return proxy
+}
+
