@@ -1,3 +1,5 @@
 import { defineProjectConfig } from '@scraping-run/vitest-config'
 
-export default defineProjectConfig()
+export default defineProjectConfig({
+  test: { globalSetup: ['./test/global-setup.ts'] },
+})

@@ -23,6 +23,7 @@ export function memoryStore(records: FunctionRecordInput[] = []): MemoryStore {
       return [...functions.values()].map((record) => ({ ...record }))
     },
     async get(name) {
+      assertFunctionName(name)
       const record = functions.get(name)
       return record ? { ...record } : undefined
     },

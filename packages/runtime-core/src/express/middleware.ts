@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createTokenHelpers, type TokenPayload, type Trigger } from '@scraping-run/cloud'
+import { RuntimeError, type InvokeError } from '../errors.js'
+import type { Executor, InvokeInit } from '../types.js'
+import { parseBytes, readBody } from './body.js'
+import { applyCors, type CorsOptions } from './cors.js'
+import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKEN_HEADER, decodeDebugSource, encodeDebugLogs } from './debug.js'
+import { sendError, sendResult } from './respond.js'
+
+export const TRIGGER_TOKEN_HEADER = 'x-scraping-run-trigger-token'
+
+export interface FunctionsMiddlewareOptions {
+  /** Largest accepted body, e.g. `'10mb'` (default) or a number of bytes. */
+  bodyLimit?: string | number
+  /** `true` reflects any origin; or restrict origins. Off by default. */
+  cors?: boolean | CorsOptions
+  /** Verifies `Authorization`, trigger and develop tokens. Default: the executor's secret. */
+  jwtSecret?: string
+  /** Accept develop tokens and debug source; put stacks in error responses. Never enable in production. */
+  debug?: boolean
+}
+
+type Request = IncomingMessage & { body?: unknown; _body?: boolean; query?: unknown; originalUrl?: string }
+type Next = (error?: unknown) => void
+
+/** A request handler for Express 4 or 5: `app.use('/fn', functionsMiddleware(executor))`, then `POST /fn/hello` runs `hello`. */
+export type FunctionsRouter = (req: IncomingMessage, res: ServerResponse, next?: Next) => void
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/
+
+/** Mounts an executor on Express: body parsing, request id, JWT → `ctx.user`, CORS, method check, results and errors. */
+export function functionsMiddleware(executor: Executor, options: FunctionsMiddlewareOptions = {}): FunctionsRouter {
+  if (!executor || typeof executor.invoke !== 'function') throw new RuntimeError('BAD_REQUEST', 'functionsMiddleware(executor) expects the executor createExecutor returned')
+  const limit = parseBytes(options.bodyLimit ?? '10mb')
+  const debug = options.debug === true
+  const helpers = options.jwtSecret ? createTokenHelpers(options.jwtSecret) : undefined
+  const verify = (token: string | undefined): TokenPayload | null => {
+    if (!token) return null
+    return helpers ? helpers.parseToken(token) : executor.parseToken(token)
+  }
+
+  async function handle(req: Request, res: ServerResponse): Promise<void> {
+    const incomingId = header(req, 'x-request-id')
+    const requestId = incomingId && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
+    res.setHeader('x-request-id', requestId)
+    if (options.cors && applyCors(req, res, options.cors === true ? {} : options.cors)) return
+
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    let name: string
+    try {
+      name = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '')
+    } catch {
+      return sendError(res, { code: 'BAD_REQUEST', message: 'malformed URL' }, requestId, debug)
+    }
+    // Internal functions (__init__, __interceptor__, __default__) are not reachable over HTTP.
+    if (name === '' || name.startsWith('__')) {
+      return sendError(res, { code: 'FUNCTION_NOT_FOUND', message: `function ${name || '(empty)'} not found` }, requestId, debug)
+    }
+
+    let trigger: Trigger = { kind: 'http' }
+    const triggerToken = header(req, TRIGGER_TOKEN_HEADER)
+    if (triggerToken !== undefined) {
+      const payload = verify(triggerToken)
+      if (payload?.type !== 'trigger') {
+        return sendError(res, { code: 'FORBIDDEN', message: `${TRIGGER_TOKEN_HEADER} is not a valid trigger token` }, requestId, debug)
+      }
+      trigger = { kind: 'cron', ...(typeof payload.trigger === 'string' ? { name: payload.trigger } : {}) }
+    }
+
+    let debugSource: InvokeInit['debugSource']
+    const developToken = debug ? header(req, DEVELOP_TOKEN_HEADER) : undefined
+    if (developToken !== undefined) {
+      if (verify(developToken)?.type !== 'develop') {
+        return sendError(res, { code: 'FORBIDDEN', message: `${DEVELOP_TOKEN_HEADER} is not a valid develop token` }, requestId, debug)
+      }
+      const encoded = header(req, DEBUG_SOURCE_HEADER)
+      try {
+        if (encoded) debugSource = decodeDebugSource(encoded)
+      } catch (error) {
+        return sendError(res, toError(error), requestId, debug)
+      }
+    }
+
+    let parsed
+    try {
+      parsed = await readBody(req, limit)
+    } catch (error) {
+      if (RuntimeError.is(error, 'PAYLOAD_TOO_LARGE')) res.setHeader('connection', 'close')
+      return sendError(res, toError(error), requestId, debug)
+    }
+
+    const authorization = header(req, 'authorization')
+    const user = authorization?.startsWith('Bearer ') ? verify(authorization.slice(7).trim()) : null
+    // The client went away before we answered: tell the function through ctx.signal.
+    const controller = new AbortController()
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort()
+    }
+    res.once('close', onClose)
+    const result = await executor.invoke(name, {
+      body: parsed.body,
+      ...(parsed.files ? { files: parsed.files } : {}),
+      query: typeof req.query === 'object' && req.query !== null ? (req.query as Record<string, unknown>) : Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      method: req.method ?? 'GET',
+      path: new URL(req.originalUrl ?? req.url ?? '/', 'http://localhost').pathname,
+      user,
+      trigger,
+      signal: controller.signal,
+      requestId,
+      request: req,
+      response: res,
+      ...(developToken !== undefined ? { debugSource: debugSource ?? (await storedSourceForDebug(executor, name)) } : {}),
+    })
+    if (developToken !== undefined && !res.headersSent) {
+      res.setHeader(DEBUG_LOGS_HEADER, encodeDebugLogs(result.logs))
+      res.setHeader(DEBUG_TIME_HEADER, result.durationMs.toFixed(3))
+    }
+    if (result.error) sendError(res, result.error, requestId, debug)
+    else sendResult(res, result.data, requestId, debug)
+  }
+
+  return function functionsRouter(req, res, next) {
+    handle(req as Request, res).catch((error) => {
+      // Only a bug in this adapter lands here; never let it take the host down.
+      if (next) next(error)
+      else if (!res.headersSent) sendError(res, toError(error), 'unknown', debug)
+    })
+  }
+}
+
+/** A develop token without debug source debugs the stored function: same path, and logs come back in headers. */
+async function storedSourceForDebug(executor: Executor, name: string): Promise<InvokeInit['debugSource']> {
+  const record = await executor.store.get(name).catch(() => undefined)
+  return record ? { source: record.source, ...(record.language ? { language: record.language } : {}) } : undefined
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function toError(error: unknown): InvokeError {
+  if (RuntimeError.is(error)) return { code: error.code, message: error.message }
+  return { code: 'BAD_REQUEST', message: (error as Error)?.message ?? String(error) }
+}
