@@ -2,6 +2,7 @@
 // Each package adds one feature module under ./features (services first, then routes that use them).
 import express from 'express'
 import { mongoFeature } from './features/mongo.js'
+import { storageFeature } from './features/storage.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -14,6 +15,7 @@ import { mongoFeature } from './features/mongo.js'
 const features = [
   // Order matters: services (database, storage) before the routes that use them.
   mongoFeature,
+  storageFeature,
 ]
 
 /** @param {DemoOptions} [options] */
