@@ -1,5 +1,5 @@
 /** Every code a `McpAdapterError` can carry. Codes are never reused once retired; the README table is kept in sync by a test. */
-export const MCP_ERROR_CODES = ['MISSING_PEER'] as const
+export const MCP_ERROR_CODES = ['MISSING_PEER', 'INVALID_OPTIONS', 'INVALID_SCHEMA'] as const
 
 export type McpAdapterErrorCode = (typeof MCP_ERROR_CODES)[number]
 

@@ -1,3 +1,18 @@
-// The public surface of this package. Its features land with their issue; until then only the error type is exported.
+// The public surface of this package.
+export { createMcpHandler } from './http.js'
 export { McpAdapterError } from './errors.js'
 export type { McpAdapterErrorCode } from './errors.js'
+export type {
+  JsonSchema,
+  McpExecutor,
+  McpFunctionInfo,
+  McpFunctionRecord,
+  McpHandlerOptions,
+  McpHttpRequest,
+  McpInvokeInit,
+  McpInvokeResult,
+  McpRequestHandler,
+  McpToolAnnotations,
+  McpToolMeta,
+  McpUser,
+} from './types.js'

@@ -1,0 +1,191 @@
+import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server'
+import { McpAdapterError } from './errors.js'
+import { readModuleMeta } from './meta.js'
+import { assignToolNames } from './names.js'
+import type { JsonSchema, McpExecutor, McpFunctionInfo, McpFunctionRecord, McpHandlerOptions, McpToolMeta } from './types.js'
+
+/** One published tool: the function it runs and its compiled argument validator. */
+export interface ToolEntry {
+  name: string
+  functionName: string
+  description: string
+  title?: string
+  annotations?: McpFunctionInfo['annotations']
+  inputSchema: JsonSchema
+  validator: StandardSchemaWithJSON
+}
+
+export type CompileSchema = (schema: JsonSchema) => StandardSchemaWithJSON
+
+export interface ToolCatalog {
+  /** Builds the first tool list and starts watching the store (idempotent). */
+  ready(): Promise<void>
+  readonly tools: readonly ToolEntry[]
+  get(toolName: string): ToolEntry | undefined
+  /** Calls `listener` after a store change altered the published tools. */
+  onChange(listener: () => void): () => void
+  close(): void
+}
+
+type CatalogOptions = Pick<McpHandlerOptions, 'select' | 'toolName' | 'onError'>
+
+function nameOf(event: unknown): string | undefined {
+  const name = (event as { name?: unknown } | null)?.name
+  return typeof name === 'string' ? name : undefined
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function createToolCatalog(executor: McpExecutor, compile: CompileSchema, options: CatalogOptions): ToolCatalog {
+  const report = (error: Error) => options.onError?.(error)
+  const listeners = new Set<() => void>()
+  // Compiling a JSON Schema is the expensive part of a rebuild; unchanged schemas keep their validator.
+  let validators = new Map<string, StandardSchemaWithJSON>()
+  let tools: ToolEntry[] = []
+  let byName = new Map<string, ToolEntry>()
+  let signature = ''
+  let started: Promise<void> | undefined
+  let unwatch: (() => void) | undefined
+  let building: Promise<void> | undefined
+  let dirty = false
+  let changedNames = new Set<string>()
+  let closed = false
+
+  async function metaOf(record: McpFunctionRecord): Promise<McpToolMeta> {
+    if (record.description !== undefined && record.inputSchema !== undefined) return record
+    try {
+      const meta = await readModuleMeta(record)
+      // What the record says wins over the module (a store can override a function's own description).
+      return meta ? { ...meta, ...pickDefined(record) } : record
+    } catch (error) {
+      // A function that does not load is simply not a tool until it is fixed (its own calls report the error).
+      report(error as Error)
+      return record
+    }
+  }
+
+  function validatorFor(functionName: string, schema: JsonSchema): StandardSchemaWithJSON | undefined {
+    const key = JSON.stringify(schema)
+    const known = validators.get(key)
+    if (known) return known
+    try {
+      const validator = compile(schema)
+      validators.set(key, validator)
+      return validator
+    } catch (error) {
+      report(new McpAdapterError('INVALID_SCHEMA', `${functionName}: inputSchema is not a usable JSON Schema: ${(error as Error).message}`, { cause: error }))
+      return undefined
+    }
+  }
+
+  async function rebuild(): Promise<boolean> {
+    const records = [...(await executor.store.list())]
+      .filter((record) => !record.name.startsWith('__'))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const metas = await Promise.all(records.map(metaOf))
+    const infos: McpFunctionInfo[] = []
+    records.forEach((record, i) => {
+      const meta = metas[i]!
+      if (typeof meta.description !== 'string' || !isObject(meta.inputSchema)) return
+      let inputSchema = meta.inputSchema
+      // MCP requires an object root; a schema that only lists properties is taken to mean one.
+      if (inputSchema.type === undefined) inputSchema = { type: 'object', ...inputSchema }
+      if (inputSchema.type !== 'object') {
+        report(new McpAdapterError('INVALID_SCHEMA', `${record.name}: a tool's inputSchema must describe an object (type: "object")`))
+        return
+      }
+      const info: McpFunctionInfo = { name: record.name, description: meta.description, inputSchema }
+      if (meta.title !== undefined) info.title = meta.title
+      if (meta.annotations !== undefined) info.annotations = meta.annotations
+      if (options.select && !options.select(info)) return
+      infos.push(info)
+    })
+    const names = assignToolNames(infos.map((info) => options.toolName?.(info) ?? info.name))
+    const previous = validators
+    validators = new Map()
+    const next: ToolEntry[] = []
+    infos.forEach((info, i) => {
+      const key = JSON.stringify(info.inputSchema)
+      const known = previous.get(key)
+      if (known) validators.set(key, known)
+      const validator = known ?? validatorFor(info.name, info.inputSchema)
+      if (!validator) return
+      const entry: ToolEntry = { name: names[i]!, functionName: info.name, description: info.description, inputSchema: info.inputSchema, validator }
+      if (info.title !== undefined) entry.title = info.title
+      if (info.annotations !== undefined) entry.annotations = info.annotations
+      next.push(entry)
+    })
+    const before = new Set(tools.map((tool) => tool.functionName))
+    const touched = [...changedNames].some((name) => before.has(name) || next.some((tool) => tool.functionName === name))
+    changedNames = new Set()
+    const nextSignature = JSON.stringify(next.map(({ validator: _v, ...rest }) => rest))
+    const changed = nextSignature !== signature || touched
+    tools = next
+    byName = new Map(next.map((tool) => [tool.name, tool]))
+    signature = nextSignature
+    return changed
+  }
+
+  // Store events can arrive in bursts (an editor saving several files); rebuilds are serialised and coalesced.
+  function refresh(): Promise<void> {
+    if (building) {
+      dirty = true
+      return building
+    }
+    building = (async () => {
+      let changed = false
+      do {
+        dirty = false
+        try {
+          if (await rebuild()) changed = true
+        } catch (error) {
+          report(error as Error)
+        }
+      } while (dirty && !closed)
+      if (changed && !closed) for (const listener of [...listeners]) listener()
+    })().finally(() => {
+      building = undefined
+    })
+    return building
+  }
+
+  return {
+    ready() {
+      started ??= (async () => {
+        const watch = executor.watch ? executor.watch.bind(executor) : executor.store.watch.bind(executor.store)
+        // Subscribe before the first listing so a change made meanwhile is not missed.
+        unwatch = watch((event) => {
+          const name = nameOf(event)
+          if (name !== undefined) changedNames.add(name)
+          void refresh()
+        })
+        await refresh()
+      })()
+      return started
+    },
+    get tools() {
+      return tools
+    },
+    get: (toolName) => byName.get(toolName),
+    onChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close() {
+      closed = true
+      unwatch?.()
+      listeners.clear()
+    },
+  }
+}
+
+function pickDefined(record: McpFunctionRecord): McpToolMeta {
+  const out: McpToolMeta = {}
+  if (record.description !== undefined) out.description = record.description
+  if (record.inputSchema !== undefined) out.inputSchema = record.inputSchema
+  if (record.title !== undefined) out.title = record.title
+  if (record.annotations !== undefined) out.annotations = record.annotations
+  return out
+}

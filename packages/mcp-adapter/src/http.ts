@@ -1,0 +1,119 @@
+import type { ServerResponse } from 'node:http'
+import type { McpHttpHandler } from '@modelcontextprotocol/server'
+import { createToolCatalog, type ToolCatalog } from './catalog.js'
+import { McpAdapterError } from './errors.js'
+import { loadNodeSdk, loadServerSdk } from './peers.js'
+import { createToolServer, type Caller } from './tools.js'
+import type { McpExecutor, McpHandlerOptions, McpHttpRequest, McpRequestHandler, McpUser } from './types.js'
+
+interface Runtime {
+  sdkHandler: McpHttpHandler
+  catalog: ToolCatalog
+  toNodeHandler: (typeof import('@modelcontextprotocol/node'))['toNodeHandler']
+}
+
+export function checkOptions(executor: unknown, options: McpHandlerOptions | undefined, fn: string): asserts options is McpHandlerOptions {
+  const target = executor as Partial<McpExecutor> | null
+  if (!target || typeof target.invoke !== 'function' || typeof target.store?.list !== 'function') {
+    throw new McpAdapterError('INVALID_OPTIONS', `${fn}(executor, options) needs an executor from createExecutor()`)
+  }
+  if (!options || typeof options.name !== 'string' || options.name === '' || typeof options.version !== 'string' || options.version === '') {
+    throw new McpAdapterError('INVALID_OPTIONS', `${fn} needs { name, version } to report to MCP clients`)
+  }
+  for (const key of ['select', 'toolName', 'authenticate', 'onError'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') {
+      throw new McpAdapterError('INVALID_OPTIONS', `${fn}: option ${key} must be a function`)
+    }
+  }
+}
+
+// Headers a function sees for an MCP call: the HTTP request's own, so interceptors can check what they check for HTTP.
+function headersOf(req: McpHttpRequest): Caller['headers'] {
+  return req.headers as Caller['headers']
+}
+
+function unauthorized(res: ServerResponse, hadToken: boolean): void {
+  // RFC 6750 §3: no error code when the request carried no credentials at all.
+  const challenge = hadToken ? 'Bearer realm="mcp", error="invalid_token", error_description="The access token is missing, expired or invalid"' : 'Bearer realm="mcp"'
+  res.statusCode = 401
+  res.setHeader('WWW-Authenticate', challenge)
+  res.setHeader('Content-Type', 'application/json')
+  res.end(JSON.stringify({ error: 'invalid_token', error_description: 'Authentication required' }))
+}
+
+/** A body parser ran when the request stream has been consumed; its result must then be handed to the SDK. */
+function parsedBodyOf(req: McpHttpRequest): unknown {
+  return req.readableEnded && req.body !== undefined ? req.body : undefined
+}
+
+/**
+ * Serves the executor's functions as MCP tools over Streamable HTTP (stateless): mount it with
+ * `app.all('/mcp', express.json(), handler)` (the body parser is optional). Serves 2026-07-28 clients and 2025-era ones.
+ */
+export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptions): McpRequestHandler {
+  checkOptions(executor, options, 'createMcpHandler')
+  const info = { name: options.name, version: options.version }
+  let runtime: Promise<Runtime> | undefined
+  let closed = false
+
+  // Nothing happens at construction: the SDK is imported and the store read on the first request.
+  function start(): Promise<Runtime> {
+    runtime ??= (async () => {
+      const [sdk, node] = await Promise.all([loadServerSdk(), loadNodeSdk()])
+      const catalog = createToolCatalog(executor, (schema) => sdk.fromJsonSchema(schema as never), options)
+      const sdkHandler = sdk.createMcpHandler(
+        ({ authInfo }) => {
+          const caller = (authInfo?.extra?.caller as Caller | undefined) ?? { user: null, headers: {} }
+          return createToolServer(sdk, catalog, executor, info, caller)
+        },
+        { onerror: (error) => options.onError?.(error) },
+      )
+      catalog.onChange(() => sdkHandler.notify.toolsChanged())
+      await catalog.ready()
+      return { sdkHandler, catalog, toNodeHandler: node.toNodeHandler }
+    })().catch((error: unknown) => {
+      runtime = undefined
+      throw error
+    })
+    return runtime
+  }
+
+  const handler = async (req: McpHttpRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
+    try {
+      if (closed) throw new McpAdapterError('INVALID_OPTIONS', 'this MCP handler was closed')
+      const { sdkHandler, toNodeHandler } = await start()
+      let user: McpUser | null = null
+      if (options.authenticate) {
+        user = await options.authenticate(req)
+        if (user === null || user === undefined) return unauthorized(res, req.headers.authorization !== undefined)
+      }
+      const caller: Caller = { user, headers: headersOf(req) }
+      // The caller travels to the per-request server factory as the SDK's pass-through authInfo.
+      await toNodeHandler(withCaller(sdkHandler, caller))(req, res, parsedBodyOf(req))
+    } catch (error) {
+      if (next) return next(error)
+      if (!res.headersSent) {
+        res.statusCode = 500
+        res.setHeader('Content-Type', 'application/json')
+        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }))
+      } else res.end()
+      options.onError?.(error as Error)
+    }
+  }
+
+  return Object.assign(handler, {
+    async close() {
+      closed = true
+      const current = await runtime?.catch(() => undefined)
+      current?.catalog.close()
+      await current?.sdkHandler.close()
+    },
+  })
+}
+
+function withCaller(sdkHandler: McpHttpHandler, caller: Caller): Pick<McpHttpHandler, 'fetch'> {
+  return {
+    fetch: (request, init) =>
+      sdkHandler.fetch(request, { ...init, authInfo: { token: '', clientId: 'scraping-run', scopes: [], extra: { caller } } }),
+  }
+}

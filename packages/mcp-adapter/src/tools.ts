@@ -1,0 +1,102 @@
+import type { CallToolResult, Server, Tool } from '@modelcontextprotocol/server'
+import type { ToolCatalog, ToolEntry } from './catalog.js'
+import type { McpExecutor, McpUser } from './types.js'
+
+type ServerModule = typeof import('@modelcontextprotocol/server')
+
+// -32001 is the code MCP SDKs use for a request that timed out; clients of both SDK lines surface it as such.
+export const REQUEST_TIMEOUT = -32001
+
+/** Who is calling, as the serving entry (HTTP or stdio) knows it. */
+export interface Caller {
+  user: McpUser | null
+  headers: Record<string, string | string[] | undefined>
+}
+
+const wireLists = new WeakMap<readonly ToolEntry[], Tool[]>()
+
+function wireList(tools: readonly ToolEntry[]): Tool[] {
+  let list = wireLists.get(tools)
+  if (!list) {
+    list = tools.map((tool) => {
+      const wire: Tool = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema as Tool['inputSchema'] }
+      if (tool.title !== undefined) wire.title = tool.title
+      if (tool.annotations !== undefined) wire.annotations = tool.annotations
+      return wire
+    })
+    wireLists.set(tools, list)
+  }
+  return list
+}
+
+// Results come from the sandbox's realm, where `Object.prototype` is a different object: compare by shape, not identity.
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === null || Object.getPrototypeOf(proto) === null
+}
+
+/** Maps what a function returned to a tool result: an object is also `structuredContent`, anything else is text. */
+export function toToolResult(data: unknown, isCallToolResult: (value: unknown) => boolean): CallToolResult {
+  if (data === undefined) return { content: [] }
+  // A function that builds an MCP result itself (images, several blocks) is passed through untouched.
+  if (isPlainObject(data) && Array.isArray(data.content) && isCallToolResult(data)) return data as CallToolResult
+  if (typeof data === 'string') return { content: [{ type: 'text', text: data }] }
+  let text: string
+  try {
+    text = JSON.stringify(data) ?? String(data)
+  } catch (error) {
+    return { content: [{ type: 'text', text: `The function's result is not JSON: ${(error as Error).message}` }], isError: true }
+  }
+  const result: CallToolResult = { content: [{ type: 'text', text }] }
+  // Parsed back from the text so the structured copy is exactly what was sent as text (dates as strings, no undefined).
+  if (isPlainObject(data)) result.structuredContent = JSON.parse(text) as Record<string, unknown>
+  return result
+}
+
+/**
+ * A low-level MCP `Server` for one HTTP request or one stdio connection. The low-level server (rather than `McpServer`)
+ * lets the adapter answer with a protocol error where `McpServer` would turn every failure into a tool result, and
+ * skips per-request tool registration: the catalog is built once per store change.
+ */
+export function createToolServer(
+  sdk: ServerModule,
+  catalog: ToolCatalog,
+  executor: McpExecutor,
+  info: { name: string; version: string },
+  caller: Caller,
+): Server {
+  const server = new sdk.Server(info, { capabilities: { tools: { listChanged: true } } })
+  server.setRequestHandler('tools/list', () => ({ tools: wireList(catalog.tools) }))
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const { name } = request.params
+    const tool = catalog.get(name)
+    if (!tool) throw new sdk.ProtocolError(sdk.ProtocolErrorCode.InvalidParams, `Tool ${name} not found`)
+    const checked = await tool.validator['~standard'].validate(request.params.arguments ?? {})
+    if (checked.issues) {
+      // Reported as a tool error (not a protocol error) so the model sees what to fix, as the MCP spec recommends.
+      const problems = checked.issues.map((issue) => issue.message).join('; ')
+      return { content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${name}: ${problems}` }], isError: true }
+    }
+    const result = await executor.invoke(tool.functionName, {
+      body: checked.value,
+      method: 'POST',
+      path: `/${tool.functionName}`,
+      headers: caller.headers,
+      query: {},
+      user: caller.user,
+      trigger: { kind: 'mcp', tool: name },
+      signal: ctx.mcpReq.signal,
+    })
+    if (result.error) {
+      const { code, message } = result.error
+      if (code === 'TIMEOUT') throw new sdk.ProtocolError(REQUEST_TIMEOUT, `Tool ${name} timed out: ${message}`)
+      if (code === 'ABORTED') throw new sdk.ProtocolError(REQUEST_TIMEOUT, `Tool ${name} was cancelled`)
+      if (code === 'FUNCTION_NOT_FOUND') throw new sdk.ProtocolError(sdk.ProtocolErrorCode.InvalidParams, `Tool ${name} not found`)
+      // The message only: a stack would leak host paths to the client and is no use to a model.
+      return { content: [{ type: 'text', text: message }], isError: true }
+    }
+    return server.projectCallToolResult(toToolResult(result.data, sdk.isCallToolResult), undefined)
+  })
+  return server
+}

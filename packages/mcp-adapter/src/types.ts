@@ -1,0 +1,105 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** A JSON Schema object (the adapter passes it to clients as the tool's `inputSchema`). */
+export type JsonSchema = Record<string, unknown>
+
+/** Whatever `authenticate` returns; it reaches the function as `ctx.user`. */
+export type McpUser = Record<string, unknown>
+
+/** MCP tool annotations (hints for clients), passed through as given. */
+export interface McpToolAnnotations {
+  title?: string
+  readOnlyHint?: boolean
+  destructiveHint?: boolean
+  idempotentHint?: boolean
+  openWorldHint?: boolean
+  [key: string]: unknown
+}
+
+/** The tool metadata of a function: from its store record, or from its module's exported `meta`. */
+export interface McpToolMeta {
+  description?: string
+  inputSchema?: JsonSchema
+  title?: string
+  annotations?: McpToolAnnotations
+}
+
+/** The part of a function's store record the adapter reads. */
+export interface McpFunctionRecord extends McpToolMeta {
+  name: string
+  /** Changes whenever the record changes (caches key on it). */
+  hash?: string
+  /** Read for an exported `meta` when the record itself has no description or schema. */
+  source?: string
+  language?: 'ts' | 'js'
+}
+
+/** A function that qualifies as a tool (it has a description and an input schema), as `select` and `toolName` see it. */
+export interface McpFunctionInfo {
+  /** The function's name in the store, e.g. `orders/create`. */
+  name: string
+  description: string
+  inputSchema: JsonSchema
+  title?: string
+  annotations?: McpToolAnnotations
+}
+
+/** The parts of an executor invocation the adapter passes. */
+export interface McpInvokeInit {
+  body: unknown
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  query: Record<string, unknown>
+  user: McpUser | null
+  trigger: { kind: 'mcp'; tool: string }
+  signal: AbortSignal
+}
+
+/** The parts of an invocation result the adapter reads. */
+export interface McpInvokeResult {
+  data?: unknown
+  error?: { message: string; code: string; stack?: string }
+}
+
+/**
+ * What the adapter needs from an executor. `@scraping-run/runtime-core`'s `createExecutor()` satisfies it; it is declared
+ * structurally so the adapter works with any copy of runtime-core (and with test doubles of the executor, never of MCP).
+ */
+export interface McpExecutor {
+  readonly store: {
+    list(): Promise<readonly McpFunctionRecord[]>
+    watch(listener: (event: unknown) => void): () => void
+  }
+  invoke(name: string, init: McpInvokeInit): Promise<McpInvokeResult>
+  /** Fires after the executor has evicted a changed function; preferred over `store.watch` when present. */
+  watch?(listener: (event: unknown) => void): () => void
+}
+
+/** An incoming HTTP request as Express (or `node:http`) hands it over; `body` is set when a body parser ran. */
+export type McpHttpRequest = IncomingMessage & { body?: unknown }
+
+export interface McpHandlerOptions {
+  /** Server name reported to clients. */
+  name: string
+  /** Server version reported to clients. */
+  version: string
+  /** Which qualifying functions become tools. Default: all of them (names starting with `__` never do). */
+  select?: (fn: McpFunctionInfo) => boolean
+  /** The wanted tool name of a function (then sanitised and deduplicated). Default: the function name. */
+  toolName?: (fn: McpFunctionInfo) => string
+  /**
+   * Verifies the caller. Return the user (it becomes `ctx.user`) or `null` to answer `401` with `WWW-Authenticate`.
+   * Without it, every caller is let in with `ctx.user = null`.
+   */
+  authenticate?: (req: McpHttpRequest) => McpUser | null | Promise<McpUser | null>
+  /** Reports problems that do not fail a request: a function with an unusable schema, a failed tool-list refresh. */
+  onError?: (error: Error) => void
+}
+
+/** The Express-compatible handler `createMcpHandler` returns, plus `close()`. */
+export interface McpRequestHandler {
+  (req: McpHttpRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void>
+  /** Stops watching the store and ends open MCP streams. */
+  close(): Promise<void>
+}
