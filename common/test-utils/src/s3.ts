@@ -56,6 +56,7 @@ let exitHookInstalled = false
 export async function startS3(options: StartS3Options = {}): Promise<RunningS3> {
   const s3rverPath = createRequire(import.meta.url).resolve('s3rver')
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD_SCRIPT], {
+    // NODE_OPTIONS is cleared so a test runner's loader flags do not reach s3rver.
     env: { ...process.env, NODE_OPTIONS: '', S3RVER_PATH: s3rverPath, S3RVER_BUCKETS: JSON.stringify(options.buckets ?? []) },
     stdio: ['pipe', 'pipe', 'pipe'],
   })

@@ -102,7 +102,7 @@ async function launchS3rver({ buckets, directory }) {
   const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD_SCRIPT], {
     env: {
       ...process.env,
-      NODE_OPTIONS: '',
+      NODE_OPTIONS: '', // the demo's own flags (loaders, inspectors) are not s3rver's
       S3RVER_PATH: createRequire(import.meta.url).resolve('s3rver'),
       S3RVER_BUCKETS: JSON.stringify(buckets),
       S3RVER_DIR: directory ?? '',
