@@ -53,7 +53,10 @@ async function execute(server: ServerState, handler: Handler, name: string, cont
     else if (session.state === 'active' && session.txnNumber?.equals(txnNumber)) ws = session.transaction
     if (!ws) throw noSuchTransaction()
     try {
-      return await handler({ ...context, ws })
+      const reply = await handler({ ...context, ws })
+      // A write error (e.g. a duplicate key) aborts the transaction, as in MongoDB.
+      if (reply.writeErrors) server.sessions.abort(session)
+      return reply
     } catch (error) {
       // As in MongoDB, a failed statement aborts the whole transaction.
       server.sessions.abort(session)

@@ -26,7 +26,9 @@ const find: Handler = (context) => {
 const getMore: Handler = (context) => {
   const id = context.command.getMore
   if (!Long.isLong(id)) throw new CommandError(14, 'TypeMismatch', 'Field \'getMore\' must be of type long')
-  const name = collectionName(context, 'collection')
+  // Not validated as a collection name: database-level cursors live on `$cmd.aggregate` and the like.
+  const name = context.command.collection
+  if (typeof name !== 'string') throw badValue('collection must be a string')
   return context.server.cursors.getMore(id, `${context.db}.${name}`, context.command)
 }
 

@@ -84,6 +84,19 @@ export function projectDocuments(documents: Document[], projection: Document | u
     } catch (error) {
       throw badValue((error as Error).message)
     }
-    return idFirst(retype(projected ?? {}, document) as Document)
+    return idFirst(orderLike(retype(projected ?? {}, document) as Document, document))
   })
+}
+
+function isPlain(value: unknown): value is Document {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !bsonType(value) && !(value instanceof Date) && !(value instanceof RegExp)
+}
+
+/** Field order of the stored document (mingo emits projected fields in projection order; MongoDB keeps the document's). */
+function orderLike(result: Document, source: Document): Document {
+  const position = new Map(Object.keys(source).map((key, index) => [key, index]))
+  const keys = Object.keys(result).sort((a, b) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity))
+  const out: Document = {}
+  for (const key of keys) out[key] = isPlain(result[key]) && isPlain(source[key]) ? orderLike(result[key] as Document, source[key] as Document) : result[key]
+  return out
 }
