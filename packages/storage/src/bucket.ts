@@ -56,8 +56,8 @@ export function createBucket(name: string, context: BucketContext): Bucket {
       }
     } catch (error) {
       const mapped = toStorageError(error, 'stat', where(key))
-      // A missing object is an answer here; a missing bucket is still an error (it is a configuration mistake).
-      if (mapped.code === 'NOT_FOUND' && (error as { name?: string }).name !== 'NoSuchBucket') return null
+      // A missing object is an answer here, not an error. A HEAD answer has no body, so a missing bucket looks the same.
+      if (mapped.code === 'NOT_FOUND') return null
       throw mapped
     }
   }
@@ -90,21 +90,19 @@ export function createBucket(name: string, context: BucketContext): Bucket {
         CacheControl: options.cacheControl,
         Metadata: options.metadata,
       }
-      return run('writeFile', where(key), async () => {
-        let etag: string | undefined
-        if (isNodeReadable(body)) {
-          etag = await uploadStream(context.client(), params, body, context.partSize)
-        } else if (typeof Blob !== 'undefined' && body instanceof Blob && body.size > context.partSize) {
-          etag = await uploadStream(context.client(), params, Readable.fromWeb(body.stream() as never), context.partSize)
-        } else {
-          const bytes =
-            typeof body === 'string' ? Buffer.from(body, 'utf8') : body instanceof Blob ? Buffer.from(await body.arrayBuffer()) : body
-          // An explicit length, also for empty bodies, which the SDK would otherwise mistake for a stream of unknown length.
-          const input = { ...params, Body: bytes, ContentLength: (bytes as Uint8Array).byteLength }
-          etag = (await context.client().send(new sdk.PutObjectCommand(input))).ETag
-        }
-        return { etag }
-      })
+      const mapError = (error: unknown) => toStorageError(error, 'writeFile', where(key))
+      if (isNodeReadable(body)) {
+        return { etag: await uploadStream(context.client(), params, body, context.partSize, mapError) }
+      }
+      if (body instanceof Blob && body.size > context.partSize) {
+        const stream = Readable.fromWeb(body.stream() as never)
+        return { etag: await uploadStream(context.client(), params, stream, context.partSize, mapError) }
+      }
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body instanceof Blob ? Buffer.from(await body.arrayBuffer()) : body
+      // An explicit length, also for empty bodies, which the SDK would otherwise mistake for a stream of unknown length.
+      const input = { ...params, Body: bytes, ContentLength: bytes.byteLength }
+      const output = await run('writeFile', where(key), () => context.client().send(new sdk.PutObjectCommand(input)))
+      return { etag: output.ETag }
     },
 
     async deleteFile(key) {

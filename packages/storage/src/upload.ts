@@ -13,25 +13,31 @@ type ObjectParams = Omit<PutObjectCommandInput, 'Body' | 'ContentLength'>
 /**
  * Uploads a stream of unknown length. A stream that fits in one part becomes a single PutObject (S3-compatible servers
  * handle that best); a longer one becomes a multipart upload with up to four parts in flight, reading the source only
- * as fast as parts are sent. Returns the ETag.
+ * as fast as parts are sent. Returns the ETag. S3 failures go through `mapError`; the source's own error is rethrown as
+ * it is, because it belongs to the caller (a file that could not be read is not a storage error).
  */
 export async function uploadStream(
   client: S3Client,
   params: ObjectParams,
   source: AsyncIterable<unknown>,
   partSize: number,
+  mapError: (error: unknown) => Error,
 ): Promise<string | undefined> {
   const sdk = s3Sdk()
+  const s3 = <T>(request: Promise<T>): Promise<T> =>
+    request.catch((error: unknown) => {
+      throw mapError(error)
+    })
   const parts = chunk(source, partSize)[Symbol.asyncIterator]()
   const first = await parts.next()
   const second = first.done ? first : await parts.next()
   if (second.done) {
     const body = first.done ? Buffer.alloc(0) : first.value
-    const output = await client.send(new sdk.PutObjectCommand({ ...params, Body: body, ContentLength: body.length }))
+    const output = await s3(client.send(new sdk.PutObjectCommand({ ...params, Body: body, ContentLength: body.length })))
     return output.ETag
   }
 
-  const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(params))
+  const { UploadId } = await s3(client.send(new sdk.CreateMultipartUploadCommand(params)))
   const completed: Array<{ PartNumber: number; ETag?: string }> = []
   const inFlight = new Set<Promise<void>>()
   let failure: { error: unknown } | undefined
@@ -39,8 +45,7 @@ export async function uploadStream(
   const send = (body: Buffer) => {
     const number = ++partNumber
     if (number > MAX_PARTS) throw new RangeError(`the stream needs more than ${MAX_PARTS} parts; raise partSize`)
-    const upload = client
-      .send(new sdk.UploadPartCommand({ Bucket: params.Bucket, Key: params.Key, UploadId, PartNumber: number, Body: body }))
+    const upload = s3(client.send(new sdk.UploadPartCommand({ Bucket: params.Bucket, Key: params.Key, UploadId, PartNumber: number, Body: body })))
       .then(
         (output) => void completed.push({ PartNumber: number, ETag: output.ETag }),
         (error: unknown) => void (failure ??= { error }),
@@ -59,8 +64,10 @@ export async function uploadStream(
     await Promise.all(inFlight)
     if (failure) throw failure.error
     completed.sort((a, b) => a.PartNumber - b.PartNumber)
-    const output = await client.send(
-      new sdk.CompleteMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId, MultipartUpload: { Parts: completed } }),
+    const output = await s3(
+      client.send(
+        new sdk.CompleteMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId, MultipartUpload: { Parts: completed } }),
+      ),
     )
     return output.ETag
   } catch (error) {

@@ -84,7 +84,8 @@ describe('streamed uploads', () => {
         throw new Error('source broke early')
       })(),
     )
-    await expect(bucket.writeFile('big/failed-early.bin', failing)).rejects.toThrow('source broke early')
+    // The source's own error, untouched: it is the caller's, not a storage failure.
+    await expect(bucket.writeFile('big/failed-early.bin', failing)).rejects.toThrow(new Error('source broke early'))
     expect(sent).toEqual([])
   })
 
@@ -95,7 +96,9 @@ describe('streamed uploads', () => {
         throw new Error('source broke late')
       })(),
     )
-    await expect(bucket.writeFile('big/failed-late.bin', failing)).rejects.toThrow('source broke late')
+    const error = await bucket.writeFile('big/failed-late.bin', failing).catch((caught: unknown) => caught)
+    expect(StorageError.is(error)).toBe(false)
+    expect(error).toEqual(new Error('source broke late'))
     expect(sent[0]).toBe('CreateMultipartUploadCommand')
     expect(sent).toContain('AbortMultipartUploadCommand')
     expect(sent).not.toContain('CompleteMultipartUploadCommand')
