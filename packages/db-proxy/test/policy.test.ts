@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DbProxyError } from '../src/errors.js'
 import { compilePolicy } from '../src/policy/compile.js'
 import { normalizeCondition } from '../src/cel.js'
-import type { Policy } from '../src/types.js'
+import type { CustomValidator, Policy } from '../src/types.js'
 import { A, decide } from './helpers.js'
 
 const read = { action: A.read }
@@ -271,19 +271,19 @@ describe('update data is checked under every operator', () => {
 describe('custom validators', () => {
   it('runs a registered validator with its config; a message or false refuses', async () => {
     const seen: unknown[] = []
-    const validators = new Map([
+    const validators = new Map<string, CustomValidator>([
       [
         'maxTags',
-        (config: unknown, context: { request: { data: { tags?: unknown[] } }; auth: Record<string, unknown> }) => {
+        (config, context) => {
           seen.push([config, context.auth.uid])
-          return (context.request.data.tags?.length ?? 0) <= (config as number) ? null : 'too many tags'
+          return ((context.request.data as { tags?: unknown[] }).tags?.length ?? 0) <= (config as number) ? null : 'too many tags'
         },
       ],
       ['never', () => false],
       ['boom', () => {
         throw new Error('kaput')
       }],
-    ]) as never
+    ])
     const policy: Policy = { posts: { add: { maxTags: 2 } } }
     expect((await decide(policy, { action: A.add, data: { tags: [1, 2] } }, alice, validators)).allowed).toBe(true)
     const refused = await decide(policy, { action: A.add, data: { tags: [1, 2, 3] } }, alice, validators)

@@ -91,10 +91,6 @@ function encodeOperator(command: DbCommand): Doc {
       return { ...(first as Doc) }
     case '$elemMatch':
       return { $elemMatch: encodeQuery(first) }
-    case '$in':
-    case '$nin':
-    case '$all':
-      return { [command.operator]: command.operands }
     default:
       return { [command.operator]: first }
   }
