@@ -52,6 +52,46 @@ describe('streamed uploads', () => {
     expect(sha256(back)).toBe(sha256(data))
   })
 
+  it('keeps at most four parts in flight and reads the source only as far as it sends', async () => {
+    let inFlight = 0
+    let maxInFlight = 0
+    let produced = 0
+    const readAhead: number[] = []
+    storage.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'UploadPartCommand') return next(args)
+        inFlight++
+        maxInFlight = Math.max(maxInFlight, inFlight)
+        readAhead.push(produced - sent.filter((name) => name === 'UploadPartCommand').length * 5 * MiB)
+        try {
+          return await next(args)
+        } finally {
+          inFlight--
+        }
+      },
+      { step: 'initialize', name: 'countPartsInFlight' },
+    )
+    try {
+      const source = Readable.from(
+        (async function* () {
+          for (let i = 0; i < 40; i++) {
+            produced += MiB
+            yield Buffer.alloc(MiB, i)
+          }
+        })(),
+      )
+      await bucket.writeFile('big/forty.bin', source)
+    } finally {
+      storage.client.middlewareStack.remove('countPartsInFlight')
+    }
+    expect(sent.filter((name) => name === 'UploadPartCommand')).toHaveLength(8)
+    expect(maxInFlight).toBeGreaterThan(1)
+    expect(maxInFlight).toBeLessThanOrEqual(4)
+    // Bytes read but not yet handed to a part: never more than the next part being filled plus one chunk of the source.
+    expect(Math.max(...readAhead)).toBeLessThanOrEqual(5 * MiB + MiB)
+    expect((await bucket.stat('big/forty.bin'))?.size).toBe(40 * MiB)
+  })
+
   it('stores a stream of exactly one part in a single request', async () => {
     const data = randomBytes(5 * MiB)
     await bucket.writeFile('big/one-part.bin', unevenStream(data))
