@@ -73,7 +73,9 @@ export async function startS3(options: StartS3Options = {}): Promise<RunningS3> 
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
 
+  let stopping = false
   const stop = async () => {
+    stopping = true
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = once(child, 'exit')
     child.stdin!.end()
@@ -84,6 +86,10 @@ export async function startS3(options: StartS3Options = {}): Promise<RunningS3> 
 
   try {
     const port = await readPort(child, options.startTimeoutMs ?? 30_000, () => stderr)
+    // s3rver dies on some inputs (a key segment longer than a file name may be); say why, or tests only see ECONNREFUSED.
+    child.once('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`startS3: s3rver on port ${port} exited (${signal ?? `code ${code}`}):\n${stderr}\n`)
+    })
     // A forgotten stop() must not keep the test process alive; the exit hook above then ends the child.
     child.stdout!.resume()
     child.unref()
