@@ -16,7 +16,7 @@ export interface Bucket extends CloudBucket {
 export interface BucketContext {
   client(): S3Client
   /** The client presigned URLs are signed with: it addresses the external endpoint, because the host is signed. */
-  signer(): S3Client
+  signer(): Promise<S3Client>
   partSize: number
   objectUrl(external: boolean, bucket: string, key: string): string
 }
@@ -203,7 +203,7 @@ export function createBucket(name: string, context: BucketContext): Bucket {
       assertValidExpiry(expiresIn)
       const sdk = s3Sdk()
       const command = new sdk.PutObjectCommand({ Bucket: name, Key: key, ContentType: options.contentType })
-      return run('getUploadUrl', where(key), () => presignerSdk().getSignedUrl(context.signer(), command, { expiresIn }))
+      return run('getUploadUrl', where(key), async () => presignerSdk().getSignedUrl(await context.signer(), command, { expiresIn }))
     },
 
     async getDownloadUrl(key, options = {}) {
@@ -216,7 +216,7 @@ export function createBucket(name: string, context: BucketContext): Bucket {
         Key: key,
         ResponseContentDisposition: options.filename === undefined ? undefined : contentDisposition(options.filename),
       })
-      return run('getDownloadUrl', where(key), () => presignerSdk().getSignedUrl(context.signer(), command, { expiresIn }))
+      return run('getDownloadUrl', where(key), async () => presignerSdk().getSignedUrl(await context.signer(), command, { expiresIn }))
     },
   }
   return bucket

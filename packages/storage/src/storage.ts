@@ -23,7 +23,7 @@ export interface StorageOptions {
   region?: string
   /** Default: the AWS SDK's provider chain (environment, profile, instance role). */
   credentials?: StorageCredentials
-  /** Path-style addressing (`endpoint/bucket/key`). Default: `true` when `endpoint` is set, `false` for AWS. */
+  /** Path-style addressing (`endpoint/bucket/key`). Default: an injected client's setting, else `true` when `endpoint` is set. */
   forcePathStyle?: boolean
   /** Prepended to every bucket name: `bucket('files')` with prefix `app1-` addresses `app1-files`. */
   bucketPrefix?: string
@@ -50,7 +50,7 @@ export function createStorage(options: StorageOptions = {}): Storage {
   const endpoint = parseEndpoint('endpoint', options.endpoint)
   const externalEndpoint = parseEndpoint('externalEndpoint', options.externalEndpoint) ?? endpoint
   const region = options.region || 'us-east-1'
-  const forcePathStyle = options.forcePathStyle ?? endpoint !== undefined
+  const forcePathStyle = options.forcePathStyle ?? options.client?.config.forcePathStyle ?? endpoint !== undefined
   const bucketPrefix = options.bucketPrefix ?? ''
   const partSize = options.partSize ?? DEFAULT_PART_SIZE
   if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
@@ -62,14 +62,15 @@ export function createStorage(options: StorageOptions = {}): Storage {
   }
 
   const injected = options.client
+  const requestChecksumCalculation = options.requestChecksumCalculation ?? 'WHEN_REQUIRED'
   const built: S3Client[] = []
-  const build = (clientEndpoint: URL | undefined): S3Client => {
+  const build = (clientEndpoint: URL | undefined, checksums: ChecksumMode): S3Client => {
     const config: S3ClientConfig = {
       region: options.region || injected?.config.region || region,
       endpoint: clientEndpoint?.href.replace(/\/$/, ''),
       forcePathStyle,
       credentials: credentials ?? injected?.config.credentials,
-      requestChecksumCalculation: options.requestChecksumCalculation ?? 'WHEN_REQUIRED',
+      requestChecksumCalculation: checksums,
       responseChecksumValidation: options.responseChecksumValidation ?? 'WHEN_REQUIRED',
     }
     const client = new (s3Sdk().S3Client)(config)
@@ -78,11 +79,26 @@ export function createStorage(options: StorageOptions = {}): Storage {
   }
 
   let client: S3Client | undefined = injected
-  let signer: S3Client | undefined
-  const getClient = () => (client ??= build(endpoint))
-  const sameEndpoint = externalEndpoint?.href === endpoint?.href
-  // Presigned URLs embed the signed host, so when browsers use another endpoint a second client signs for that host.
-  const getSigner = () => (signer ??= sameEndpoint ? getClient() : build(externalEndpoint))
+  let signer: Promise<S3Client> | undefined
+  const getClient = () => (client ??= build(endpoint, requestChecksumCalculation))
+  // Presigned URLs embed the signed host, so browsers' endpoint needs a client of its own. That client always uses
+  // WHEN_REQUIRED: with WHEN_SUPPORTED the SDK signs the CRC32 of the empty body it sees at signing time into every
+  // upload URL, and S3 then rejects the real upload. An injected client's endpoint is asked for when none was given.
+  const buildSigner = async (): Promise<S3Client> => {
+    if (!injected && externalEndpoint?.href === endpoint?.href && requestChecksumCalculation === 'WHEN_REQUIRED') return getClient()
+    let target = externalEndpoint
+    const injectedEndpoint = target ? undefined : await injected?.config.endpoint?.()
+    if (injectedEndpoint) {
+      const { protocol, hostname, port, path } = injectedEndpoint
+      target = new URL(`${protocol}//${hostname}${port ? `:${port}` : ''}${path}`)
+    }
+    return build(target, 'WHEN_REQUIRED')
+  }
+  const getSigner = () =>
+    (signer ??= buildSigner().catch((error: unknown) => {
+      signer = undefined // a missing peer can be installed and the call retried
+      throw error
+    }))
 
   const objectUrl = (external: boolean, bucket: string, key: string): string => {
     const base = (external ? externalEndpoint : endpoint) ?? new URL(`https://s3.${region}.amazonaws.com`)

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { StorageError, type Bucket, type Storage } from '@scraping-run/storage'
+import { S3Client } from '@aws-sdk/client-s3'
+import { createStorage, StorageError, type Bucket, type Storage } from '@scraping-run/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshBucket, s3Endpoint, testStorage } from './helpers.js'
+import { credentials, freshBucket, s3Endpoint, testStorage } from './helpers.js'
 
 let storage: Storage
 let bucket: Bucket
@@ -57,6 +58,26 @@ describe('presigned URLs', () => {
     }
     const week = await bucket.getDownloadUrl('a.txt', { expiresIn: 7 * 24 * 3600 })
     expect(new URL(week).searchParams.get('X-Amz-Expires')).toBe(String(7 * 24 * 3600))
+  })
+
+  it('upload URLs never carry an SDK checksum, even when the client computes checksums WHEN_SUPPORTED', async () => {
+    // The SDK would sign the CRC32 of the empty body it sees at signing time, and S3 would reject the real upload.
+    const injected = new S3Client({ endpoint: s3Endpoint(), region: 'us-east-1', forcePathStyle: true, credentials })
+    expect(await injected.config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED')
+    const storages = [testStorage({ requestChecksumCalculation: 'WHEN_SUPPORTED' }), createStorage({ client: injected })]
+    try {
+      for (const each of storages) {
+        const url = new URL(await each.bucket(bucket.name).getUploadUrl('sum/file.txt'))
+        expect(`${url.origin}${url.pathname}`).toBe(`${s3Endpoint()}/${bucket.name}/sum/file.txt`)
+        const names = [...url.searchParams.keys()].map((name) => name.toLowerCase())
+        expect(names.filter((name) => name.includes('checksum'))).toEqual([])
+        expect((await fetch(url, { method: 'PUT', body: 'checked' })).status).toBe(200)
+      }
+      expect(await bucket.readFile('sum/file.txt', { encoding: 'utf8' })).toBe('checked')
+    } finally {
+      for (const each of storages) each.destroy()
+      injected.destroy()
+    }
   })
 
   it('are signed for the external endpoint when one is set, and work through it', async () => {
