@@ -3,6 +3,7 @@
 import express from 'express'
 import { mongoFeature } from './features/mongo.js'
 import { storageFeature } from './features/storage.js'
+import { mcpFeature } from './features/mcp.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -16,6 +17,7 @@ const features = [
   // Order matters: services (database, storage) before the routes that use them.
   mongoFeature,
   storageFeature,
+  mcpFeature,
 ]
 
 /** @param {DemoOptions} [options] */
