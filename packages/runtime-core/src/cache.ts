@@ -12,6 +12,9 @@ type LoadOptions = Pick<SandboxCallOptions, 'console' | 'env'>
  */
 export class FunctionCache {
   private readonly records = new Map<string, Promise<FunctionRecord | undefined>>()
+  // Settled values of the maps above, so a warm call needs no await.
+  private readonly knownRecords = new Map<string, FunctionRecord | undefined>()
+  private readonly loadedHandles = new Map<string, SandboxHandle>()
   private readonly units = new Map<string, Promise<LoadUnit>>()
   private readonly handles = new Map<string, Promise<SandboxHandle>>()
   /** name → names it imports, known once compiled. */
@@ -28,8 +31,22 @@ export class FunctionCache {
     if (!pending) {
       pending = this.store.get(name)
       this.remember(this.records, name, pending)
+      pending.then((record) => {
+        if (this.records.get(name) === pending) this.knownRecords.set(name, record)
+      }, () => undefined)
     }
     return pending
+  }
+
+  /** The record, synchronously when it is already known (the hot path awaits nothing then). */
+  recordFast(name: string): FunctionRecord | undefined | Promise<FunctionRecord | undefined> {
+    if (this.knownRecords.has(name)) return this.knownRecords.get(name)
+    return this.record(name)
+  }
+
+  /** A loaded handle, if there is one already. */
+  peekHandle(name: string): SandboxHandle | undefined {
+    return this.loadedHandles.get(name)
   }
 
   /** The loaded function, and whether this call loaded it. */
@@ -38,6 +55,9 @@ export class FunctionCache {
     if (existing) return { handle: await existing, cold: false }
     const pending = this.unit(name, []).then((unit) => this.sandbox.load(unit, options))
     this.remember(this.handles, name, pending)
+    pending.then((handle) => {
+      if (this.handles.get(name) === pending) this.loadedHandles.set(name, handle)
+    }, () => undefined)
     return { handle: await pending, cold: true }
   }
 
@@ -63,6 +83,8 @@ export class FunctionCache {
     }
     for (const name of evicted) {
       this.records.delete(name)
+      this.knownRecords.delete(name)
+      this.loadedHandles.delete(name)
       this.units.delete(name)
       this.handles.delete(name)
       this.importsOf.delete(name)

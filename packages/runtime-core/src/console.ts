@@ -7,6 +7,8 @@ export const DEFAULT_MAX_LOG_BYTES = 256 * 1024
 export interface LogCollector {
   readonly records: LogRecord[]
   readonly bridge: ConsoleBridge
+  /** The invocation is over: later output (a timer that outlived it) goes to the host's console, tagged. */
+  close(): void
 }
 
 /**
@@ -19,14 +21,17 @@ export function createLogCollector(options: {
   maxLines?: number
   maxBytes?: number
   remapStack?: (text: string) => string
+  /** Also print each line to the host's stdout/stderr as it happens, tagged with the function's name. */
+  echo?: boolean
 }): LogCollector {
   const maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES
   const records: LogRecord[] = []
   let bytes = 0
   let truncated = false
+  let closed = false
   const bridge: ConsoleBridge = (level, args) => {
-    if (truncated) return
+    if (truncated && !closed) return
     let message: string
     try {
       message = formatWithOptions({ depth: 4, colors: false }, ...args)
@@ -34,6 +39,11 @@ export function createLogCollector(options: {
       message = `[unprintable log arguments: ${(error as Error).message}]`
     }
     if (options.remapStack && message.includes('    at ')) message = options.remapStack(message)
+    if (closed) {
+      hostPrint(level, `[${options.functionName}] (after the call ended, request ${options.requestId}) ${message}`)
+      return
+    }
+    if (options.echo) hostPrint(level, `[${options.functionName}] ${message}`)
     const size = Buffer.byteLength(message)
     if (records.length >= maxLines || bytes + size > maxBytes) {
       truncated = true
@@ -46,7 +56,18 @@ export function createLogCollector(options: {
   function record(level: LogLevel, message: string): LogRecord {
     return { level, time: new Date().toISOString(), message, requestId: options.requestId, functionName: options.functionName }
   }
-  return { records, bridge }
+  return {
+    records,
+    bridge,
+    close() {
+      closed = true
+    },
+  }
+}
+
+function hostPrint(level: LogLevel, line: string): void {
+  if (level === 'error' || level === 'warn') console.error(line)
+  else console.log(line)
 }
 
 export interface ConsoleSinkOptions {

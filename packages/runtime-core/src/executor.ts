@@ -9,7 +9,7 @@ import { invalidNameReason } from './names.js'
 import { createSdk, frames, installProvider } from './provider.js'
 import { vmSandbox } from './sandbox/vm.js'
 import { SourceMaps } from './sourcemap.js'
-import type { Executor, ExecutorEvent, ExecutorOptions, Interceptor, InvokeInit, InvokeResult, SandboxHandle } from './types.js'
+import type { Executor, ExecutorEvent, ExecutorOptions, Interceptor, InvokeInit, InvokeResult, SandboxCallOptions, SandboxHandle } from './types.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
@@ -62,6 +62,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
   // `__init__` runs once, after construction returns (so `use()` calls made right away apply to it too).
   let started: Promise<void> | undefined
+  let isReady = false
   function ready(): Promise<void> {
     started ??= (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve))
@@ -70,7 +71,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
         const result = await run('__init__', { trigger: { kind: 'init' } }, 0, true)
         if (result.error) console.error(`[__init__] ${result.error.code}: ${result.error.stack ?? result.error.message}`)
       }
-    })()
+    })().finally(() => {
+      isReady = true
+    })
     return started
   }
   void ready()
@@ -84,13 +87,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
       functionName: name,
       maxLines: options.logLimits?.maxLines,
       maxBytes: options.logLimits?.maxBytes,
-      remapStack: maps.remap,
+      remapStack: maps.cleanStack,
+      echo: options.logToStdout,
     })
-    const controller = new AbortController()
-    const onCallerAbort = () => controller.abort(new RuntimeError('ABORTED', `the caller cancelled ${name}`))
-    if (init.signal?.aborted) onCallerAbort()
-    else init.signal?.addEventListener('abort', onCallerAbort, { once: true })
-    const ctx: FunctionContext = {
+    // ctx.signal is created on first use: most functions never read it, and an AbortController per call is measurable.
+    const abort = lazyAbort(init.signal)
+    const ctx = {
       requestId,
       functionName: name,
       method: (init.method ?? 'POST').toUpperCase(),
@@ -101,32 +103,41 @@ export function createExecutor(options: ExecutorOptions): Executor {
       user: init.user ?? null,
       trigger,
       env,
-      signal: controller.signal,
-    }
+      get signal() {
+        return abort.signal
+      },
+    } as FunctionContext
     if (init.files) ctx.files = init.files
     if (init.request) ctx.request = init.request
     if (init.response) ctx.response = init.response
     let cold = false
-    const callOptions = { console: collector.bridge, env, signal: controller.signal }
+    const callOptions = {
+      console: collector.bridge,
+      env,
+      get signal() {
+        return abort.signal
+      },
+    }
 
-    const load = async (target: string): Promise<SandboxHandle> => {
-      const loaded = await cache.handle(target, callOptions)
-      if (loaded.cold) cold = true
-      return loaded.handle
+    const load = (target: string): SandboxHandle | Promise<SandboxHandle> => {
+      const warm = cache.peekHandle(target)
+      if (warm) return warm
+      cold = true
+      return cache.handle(target, callOptions).then((loaded) => loaded.handle)
     }
 
     let data: unknown
     let error: InvokeResult['error']
     try {
       if (closed) throw new RuntimeError('EXECUTOR_CLOSED', 'the executor is closed')
-      if (!starting) await ready()
+      if (!starting && !isReady) await ready()
       const reason = invalidNameReason(name)
       if (reason) throw new RuntimeError('INVALID_FUNCTION_NAME', `invalid function name: ${reason}`)
 
       let target = name
-      let record = init.debugSource ? undefined : await cache.record(name)
+      let record = init.debugSource ? undefined : await cache.recordFast(name)
       if (!record && !init.debugSource) {
-        record = name.startsWith('__') ? undefined : await cache.record('__default__')
+        record = name.startsWith('__') ? undefined : await cache.recordFast('__default__')
         if (!record) throw new RuntimeError('FUNCTION_NOT_FOUND', `function ${name} not found`)
         target = '__default__'
       }
@@ -134,32 +145,42 @@ export function createExecutor(options: ExecutorOptions): Executor {
         throw new RuntimeError('METHOD_NOT_ALLOWED', `${name} does not answer ${ctx.method} (allowed: ${record.methods.join(', ')})`)
       }
       const timeoutMs = record?.timeoutMs ?? defaultTimeoutMs
-      const limits = { ...callOptions, timeoutMs }
+      // Built by hand, not spread: spreading would read the lazy signal getter.
+      const limits = (args?: unknown[]): SandboxCallOptions => ({
+        console: collector.bridge,
+        env,
+        timeoutMs,
+        get signal() {
+          return abort.signal
+        },
+        ...(args ? { args } : {}),
+      })
 
-      const links: Interceptor[] = [...interceptors]
-      if (target !== '__interceptor__' && (await cache.record('__interceptor__'))) {
-        links.push(async (ctx, next) => sandbox.run(await load('__interceptor__'), ctx, { ...limits, args: [next] }))
-      }
       const final = async (ctx: FunctionContext) => {
-        const handle = init.debugSource
-          ? await cache.transient(name, init.debugSource.source, init.debugSource.language, callOptions)
-          : await load(target)
-        if (init.debugSource) cold = true
-        return sandbox.run(handle, ctx, limits)
+        if (init.debugSource) {
+          cold = true
+          return sandbox.run(await cache.transient(name, init.debugSource.source, init.debugSource.language, callOptions), ctx, limits())
+        }
+        return sandbox.run(await load(target), ctx, limits())
       }
-      const chain = compose(links, final)
+      const links: Interceptor[] = interceptors.length ? [...interceptors] : []
+      if (target !== '__interceptor__' && (await cache.recordFast('__interceptor__'))) {
+        links.push(async (ctx, next) => sandbox.run(await load('__interceptor__'), ctx, limits([next])))
+      }
+      const chain = links.length ? compose(links, final) : final
       data = await withTimeout(
         frames.run({ runtime, depth, ctx }, () => chain(ctx)),
         timeoutMs,
-        controller,
+        abort,
         name,
       )
     } catch (thrown) {
       error = toInvokeError(thrown, maps.cleanStack)
     } finally {
-      init.signal?.removeEventListener('abort', onCallerAbort)
+      abort.dispose()
     }
     const durationMs = performance.now() - started
+    collector.close()
     const logs = collector.records
     const result: InvokeResult = error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
     if (options.logSink) {
@@ -225,30 +246,73 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
 }
 
+interface LazyAbort {
+  readonly signal: AbortSignal
+  /** Aborts ctx.signal (creating it already aborted if nobody has read it yet). */
+  abort(reason: unknown): void
+  /** Called once when the caller's signal aborts (or at once if it already has). */
+  onCallerAbort(listener: (reason: unknown) => void): void
+  dispose(): void
+}
+
+/** ctx.signal, created on first read; follows the caller's signal. */
+function lazyAbort(callerSignal: AbortSignal | undefined): LazyAbort {
+  let controller: AbortController | undefined
+  let abortedWith: { reason: unknown } | undefined
+  let listener: ((reason: unknown) => void) | undefined
+  const onCaller = () => {
+    const reason = new RuntimeError('ABORTED', 'the caller cancelled the invocation')
+    self.abort(reason)
+    listener?.(reason)
+  }
+  if (callerSignal) {
+    if (callerSignal.aborted) queueMicrotask(onCaller)
+    else callerSignal.addEventListener('abort', onCaller, { once: true })
+  }
+  const self: LazyAbort = {
+    get signal() {
+      if (!controller) {
+        controller = new AbortController()
+        if (abortedWith) controller.abort(abortedWith.reason)
+      }
+      return controller.signal
+    },
+    abort(reason) {
+      if (abortedWith) return
+      abortedWith = { reason }
+      controller?.abort(reason)
+    },
+    onCallerAbort(next) {
+      listener = next
+      if (abortedWith && callerSignal?.aborted) next(abortedWith.reason)
+    },
+    dispose() {
+      listener = undefined
+      callerSignal?.removeEventListener('abort', onCaller)
+    },
+  }
+  return self
+}
+
 /** Settles with the work, or rejects with TIMEOUT (aborting `ctx.signal`) even if the work never settles. */
-function withTimeout<T>(work: Promise<T>, timeoutMs: number, controller: AbortController, name: string): Promise<T> {
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: LazyAbort, name: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(controller.signal.reason)
-    }
     const timer = setTimeout(() => {
-      controller.signal.removeEventListener('abort', onAbort)
       const error = new RuntimeError('TIMEOUT', `${name} did not finish within ${timeoutMs} ms`)
-      controller.abort(error)
+      abort.abort(error)
       reject(error)
     }, timeoutMs)
-    if (controller.signal.aborted) return onAbort()
-    controller.signal.addEventListener('abort', onAbort, { once: true })
+    abort.onCallerAbort((reason) => {
+      clearTimeout(timer)
+      reject(reason)
+    })
     work.then(
       (value) => {
         clearTimeout(timer)
-        controller.signal.removeEventListener('abort', onAbort)
         resolve(value)
       },
       (error) => {
         clearTimeout(timer)
-        controller.signal.removeEventListener('abort', onAbort)
         reject(error)
       },
     )

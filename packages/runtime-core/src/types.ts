@@ -165,6 +165,8 @@ export interface ExecutorOptions {
   interceptors?: Interceptor[]
   /** Per-invocation console cap. Default 1000 lines or 256 KB, then one "truncated" record. */
   logLimits?: { maxLines?: number; maxBytes?: number }
+  /** Also print functions' console output to the host's stdout/stderr as it happens, tagged `[name]`. Default false. */
+  logToStdout?: boolean
   /** Maximum `cloud.invoke` nesting. Default 16. */
   maxInvokeDepth?: number
 }

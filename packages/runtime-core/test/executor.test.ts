@@ -280,3 +280,31 @@ describe('executor', () => {
     expect((await executor.invoke('misc')).data).toEqual(['app1', 'a', 0])
   })
 })
+
+describe('host safety', () => {
+  it('survives a throw in a timer callback and an unhandled rejection, reporting both', async () => {
+    const { executor } = executorWith([
+      { name: 'late', source: 'export default () => { setTimeout(() => { throw new Error("late throw") }, 1); return "returned" }' },
+      { name: 'floating', source: 'export default () => { Promise.reject(new Error("floating rejection")); return "returned" }' },
+      { name: 'ok', source: 'export default () => "still alive"' },
+    ])
+    const errors: unknown[][] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void errors.push(args)
+    try {
+      expect((await executor.invoke('late')).data).toBe('returned')
+      expect((await executor.invoke('floating')).data).toBe('returned')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    } finally {
+      console.error = original
+    }
+    expect((await executor.invoke('ok')).data).toBe('still alive')
+    const printed = errors.map((args) => args.join(' '))
+    expect(printed).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\[late\] \(after the call ended.*late throw/s),
+        expect.stringMatching(/^\[floating\] \(after the call ended.*floating rejection/s),
+      ]),
+    )
+  })
+})

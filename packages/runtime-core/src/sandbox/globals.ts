@@ -22,6 +22,25 @@ export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Recor
     const value = (globalThis as Record<string, unknown>)[name]
     if (value !== undefined) globals[name] = value
   }
+  // A throw inside a timer callback would be an uncaught exception and take the host down: report it as the
+  // invocation's console.error instead (the callback still runs in the invocation's async context).
+  const guard =
+    (callback: unknown) =>
+    (...args: unknown[]) => {
+      try {
+        return (callback as (...args: unknown[]) => unknown)(...args)
+      } catch (error) {
+        reportLate(scope, error)
+      }
+    }
+  const wrapTimer =
+    <T extends (...args: any[]) => any>(timer: T) =>
+    (callback: unknown, ...rest: unknown[]) =>
+      typeof callback === 'function' ? timer(guard(callback), ...rest) : timer(callback, ...rest)
+  globals.setTimeout = wrapTimer(setTimeout)
+  globals.setInterval = wrapTimer(setInterval)
+  globals.setImmediate = wrapTimer(setImmediate)
+  globals.queueMicrotask = (callback: () => void) => queueMicrotask(guard(callback) as () => void)
   const emit = (level: LogLevel, args: unknown[]) => {
     const current = scope.getStore()
     if (current) current.console(level, args)
@@ -59,7 +78,7 @@ export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Recor
     get env() {
       return scope.getStore()?.env ?? {}
     },
-    nextTick: (fn: (...args: unknown[]) => void, ...args: unknown[]) => process.nextTick(fn, ...args),
+    nextTick: (fn: (...args: unknown[]) => void, ...args: unknown[]) => process.nextTick(guard(fn), ...args),
     hrtime: Object.assign((time?: [number, number]) => process.hrtime(time), { bigint: () => process.hrtime.bigint() }),
     uptime: () => process.uptime(),
     version: process.version,
@@ -69,4 +88,11 @@ export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Recor
   })
   globals.global = undefined
   return globals
+}
+
+/** Routes an error thrown after the function returned to the current invocation's console (or the host's). */
+export function reportLate(scope: AsyncLocalStorage<CallScope>, error: unknown): void {
+  const current = scope.getStore()
+  if (current) current.console('error', ['Uncaught error in a callback:', error])
+  else console.error('[scraping-run] uncaught error in a function callback:', error)
 }

@@ -6,7 +6,7 @@ import * as cloudModule from '@scraping-run/cloud'
 import type { FunctionContext } from '@scraping-run/cloud'
 import { RuntimeError } from '../errors.js'
 import type { LoadUnit, Sandbox, SandboxCallOptions, SandboxHandle } from '../types.js'
-import { createSandboxGlobals, type CallScope } from './globals.js'
+import { createSandboxGlobals, reportLate, type CallScope } from './globals.js'
 
 export interface VmSandboxOptions {
   /** The folder whose `node_modules` (and its parents') npm imports resolve from. Default: `process.cwd()`. */
@@ -27,6 +27,27 @@ const CLOUD_EXPORTS = Object.freeze({ ...cloudModule, default: cloudModule.cloud
 const CLOUD_SPECIFIERS = new Set(['@scraping-run/cloud', '@lafjs/cloud'])
 const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname']
 
+// A promise a function rejects and never handles would, by Node's default, crash the host. Rejections of promises
+// made in a sandbox realm are reported instead; others keep Node's default behaviour when nobody else listens.
+const realms = new Map<unknown, AsyncLocalStorage<CallScope>>()
+function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
+  const scope = realms.get(promise?.constructor)
+  if (scope) return reportLate(scope, reason)
+  if (process.listenerCount('unhandledRejection') === 1) {
+    process.nextTick(() => {
+      throw reason
+    })
+  }
+}
+function guardRealm(promiseConstructor: unknown, scope: AsyncLocalStorage<CallScope>): () => void {
+  if (realms.size === 0) process.on('unhandledRejection', onUnhandledRejection)
+  realms.set(promiseConstructor, scope)
+  return () => {
+    realms.delete(promiseConstructor)
+    if (realms.size === 0) process.off('unhandledRejection', onUnhandledRejection)
+  }
+}
+
 /**
  * Runs functions with node:vm in one shared context. Fast, and functions get the full Node API through `require`.
  * NOT a security boundary: code can reach the host (e.g. through constructors of host objects). Run only trusted code.
@@ -35,6 +56,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
   const scope = new AsyncLocalStorage<CallScope>()
   const context = vm.createContext(createSandboxGlobals(scope), { name: 'scraping-run functions' })
   vm.runInContext('globalThis.global = globalThis', context)
+  const unguard = guardRealm(vm.runInContext('Promise', context), scope)
   const hostRequire = createRequire(join(resolve(options.modulesRoot ?? process.cwd()), '__scraping_run_functions__.js'))
   const registry = new Map<string, ModuleInstance>()
   let disposed = false
@@ -115,6 +137,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     dispose() {
       disposed = true
       registry.clear()
+      unguard()
     },
   }
 }

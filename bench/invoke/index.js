@@ -1,0 +1,151 @@
+// bench/invoke: a bare Express handler vs functionsMiddleware + vmSandbox running the same trivial function.
+// POST 1 KB JSON, keep-alive load from a second process on loopback, the two servers measured alternately in one run.
+// Then cold start: compile a 200-line TS function, load it, first call — median ms.
+// Needs the packages built (`pnpm build`). Prints figures; asserts nothing.
+import { execFile } from 'node:child_process'
+import { writeFile, mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const runtimeDir = join(root, 'packages/runtime-core')
+// Express and runtime-core come from the runtime-core package (its dev dependency and its build).
+const express = createRequire(join(runtimeDir, 'package.json'))('express')
+const core = await import(pathToFileURL(join(runtimeDir, 'dist/index.js')).href)
+const { functionsMiddleware } = await import(pathToFileURL(join(runtimeDir, 'dist/express.js')).href)
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+
+function listen(app) {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server))
+  })
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+// --- Throughput ---------------------------------------------------------------------------------------------------
+const bare = express()
+bare.post('/hello', express.json({ limit: '10mb' }), (req, res) => {
+  res.json({ hello: req.body.name, size: req.body.items.length })
+})
+const executor = core.createExecutor({
+  store: core.memoryStore([{ name: 'hello', source: 'export default (ctx: any) => ({ hello: ctx.body.name, size: ctx.body.items.length })' }]),
+  sandbox: core.vmSandbox(),
+})
+const fn = express()
+fn.use('/fn', functionsMiddleware(executor))
+
+const bareServer = await listen(bare)
+const fnServer = await listen(fn)
+const urls = {
+  bare: `http://127.0.0.1:${bareServer.address().port}/hello`,
+  functions: `http://127.0.0.1:${fnServer.address().port}/fn/hello`,
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-invoke-'))
+const bodyFile = join(dir, 'body.json')
+const payload = { name: 'bench', items: [] }
+while (JSON.stringify(payload).length < 1024) payload.items.push({ id: payload.items.length, label: 'item' })
+await writeFile(bodyFile, JSON.stringify(payload).slice(0, 1024 * 2))
+const loadScript = fileURLToPath(new URL('./load.js', import.meta.url))
+
+async function measure(url, seconds) {
+  const { stdout } = await run(process.execPath, [loadScript, url, String(seconds), String(CONNECTIONS), bodyFile], { maxBuffer: 1 << 20 })
+  return JSON.parse(stdout)
+}
+
+console.log(`throughput: ${ROUNDS} rounds × ${SECONDS}s per server, ${CONNECTIONS} keep-alive connections, ${JSON.stringify(payload).length} B JSON body`)
+// Warm both (JIT, first compile of the function).
+await measure(urls.bare, 1)
+await measure(urls.functions, 1)
+const results = { bare: [], functions: [] }
+for (let round = 0; round < ROUNDS; round++) {
+  // Alternate which goes first, so drift on a shared machine hits both alike.
+  const order = round % 2 === 0 ? ['bare', 'functions'] : ['functions', 'bare']
+  for (const name of order) {
+    const result = await measure(urls[name], SECONDS)
+    if (result.errors) throw new Error(`${name}: ${result.errors} failed requests`)
+    results[name].push(result)
+  }
+}
+const summary = Object.fromEntries(
+  Object.entries(results).map(([name, list]) => [
+    name,
+    {
+      rps: median(list.map((r) => r.requests / r.seconds)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+    },
+  ]),
+)
+for (const [name, s] of Object.entries(summary)) {
+  console.log(`  ${name.padEnd(10)} ${s.rps.toFixed(0).padStart(7)} req/s   p50 ${s.p50.toFixed(2)} ms   p99 ${s.p99.toFixed(2)} ms`)
+}
+const ratio = summary.functions.rps / summary.bare.rps
+console.log(`  ratio functions/bare: ${ratio.toFixed(3)} (target ≥ 0.90)`)
+bareServer.close()
+fnServer.close()
+await executor.close()
+
+// --- Cold start ---------------------------------------------------------------------------------------------------
+function twoHundredLines(seed) {
+  const lines = [`// variant ${seed}`, 'import cloud from "@scraping-run/cloud"', '']
+  let i = 0
+  while (lines.length < 190) {
+    lines.push(
+      `interface Item${i} { id: number; name: string; tags?: string[] }`,
+      `export function transform${i}(items: Item${i}[], factor: number = ${i + 1}): number {`,
+      `  let total = 0`,
+      `  for (const item of items) total += item.id * factor + (item.tags?.length ?? 0)`,
+      `  return total`,
+      `}`,
+      '',
+    )
+    i++
+  }
+  lines.push(
+    'export default async function (ctx: any) {',
+    '  const items = [{ id: 1, name: "a" }, { id: 2, name: "b", tags: ["x"] }]',
+    '  return { total: transform0(items) + transform1(items), appid: cloud.appid }',
+    '}',
+  )
+  while (lines.length < 200) lines.push('')
+  return lines.join('\n')
+}
+
+const store = core.memoryStore()
+const coldExecutor = core.createExecutor({ store })
+await coldExecutor.ready()
+// Warm the compiler service and the code paths once.
+store.set({ name: 'warm', source: twoHundredLines('warm') })
+await coldExecutor.invoke('warm')
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 40)
+const cold = []
+const compileOnly = []
+for (let i = 0; i < COLD_RUNS; i++) {
+  const source = twoHundredLines(i)
+  const t0 = performance.now()
+  await core.compileFunction({ name: `compile${i}`, source, hash: `c${i}` })
+  compileOnly.push(performance.now() - t0)
+  store.set({ name: `cold${i}`, source })
+  const started = performance.now()
+  const result = await coldExecutor.invoke(`cold${i}`)
+  const elapsed = performance.now() - started
+  if (!result.cold || result.error) throw new Error(`cold run ${i} was not cold or failed: ${JSON.stringify(result.error)}`)
+  cold.push(elapsed)
+}
+await coldExecutor.close()
+console.log(`cold start (200-line TS: compile + load + first call), ${COLD_RUNS} runs:`)
+console.log(`  median ${median(cold).toFixed(2)} ms (target ≤ 5 ms); of which compile alone median ${median(compileOnly).toFixed(2)} ms`)
+await rm(dir, { recursive: true, force: true })
