@@ -3,6 +3,7 @@
 import express from 'express'
 import { mongoFeature } from './features/mongo.js'
 import { storageFeature } from './features/storage.js'
+import { proxyFeature } from './features/proxy.js'
 import { mcpFeature } from './features/mcp.js'
 
 /**
@@ -17,6 +18,7 @@ const features = [
   // Order matters: services (database, storage) before the routes that use them.
   mongoFeature,
   storageFeature,
+  proxyFeature,
   mcpFeature,
 ]
 
