@@ -133,4 +133,21 @@ describe('change streams', () => {
       await stream.close()
     }
   })
+
+  it('resumes by itself after the server lost its cursor (CursorNotFound), missing no event', async () => {
+    const coll = mongo.db().collection('lost')
+    const stream = await opened(coll.watch([], fast))
+    try {
+      await coll.insertOne({ n: 1 })
+      expect((await take(stream, 1))[0].fullDocument.n).toBe(1)
+      const id = (stream as any).cursor.id
+      expect(id).toBeDefined()
+      await mongo.db().command({ killCursors: 'lost', cursors: [id] })
+      await coll.insertOne({ n: 2 })
+      await coll.insertOne({ n: 3 })
+      expect((await take(stream, 2)).map((event) => event.fullDocument.n)).toEqual([2, 3])
+    } finally {
+      await stream.close()
+    }
+  })
 })

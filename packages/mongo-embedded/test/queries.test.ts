@@ -1,4 +1,4 @@
-import { MinKey, MaxKey, ObjectId } from 'mongodb'
+import { type AnyClientBulkWriteModel, type Document, MinKey, MaxKey, ObjectId } from 'mongodb'
 import { describe, expect, it } from 'vitest'
 import { useMongo } from './support.js'
 
@@ -126,5 +126,30 @@ describe('indexes and collections', () => {
 
   it('answers an unknown command with CommandNotFound (59)', async () => {
     await expect(mongo.db().command({ noSuchThing: 1 })).rejects.toMatchObject({ code: 59, codeName: 'CommandNotFound' })
+  })
+})
+
+describe('more commands', () => {
+  it('runs MongoClient.bulkWrite (the 8.0 bulkWrite command) across collections', async () => {
+    const db = mongo.db().databaseName
+    const result = await mongo.client().bulkWrite(
+      [
+        { name: 'insertOne', namespace: `${db}.bulkA`, document: { _id: 1, v: 1 } },
+        { name: 'insertOne', namespace: `${db}.bulkB`, document: { _id: 1, v: 1 } },
+        { name: 'updateOne', namespace: `${db}.bulkA`, filter: { _id: 1 }, update: { $inc: { v: 1 } } },
+        { name: 'updateOne', namespace: `${db}.bulkA`, filter: { _id: 2 }, update: { $set: { v: 9 } }, upsert: true },
+        { name: 'deleteMany', namespace: `${db}.bulkB`, filter: {} },
+      ] as AnyClientBulkWriteModel<Document>[],
+      { verboseResults: true },
+    )
+    expect(result).toMatchObject({ insertedCount: 2, matchedCount: 1, modifiedCount: 1, upsertedCount: 1, deletedCount: 1 })
+    expect(await mongo.db().collection('bulkA').find().toArray()).toEqual([{ _id: 1, v: 2 }, { _id: 2, v: 9 }])
+  })
+
+  it('sorts arrays in aggregation $sort the way MongoDB does', async () => {
+    const arrays = mongo.db().collection<{ _id: string; v: unknown }>('aggArrays')
+    await arrays.insertMany([{ _id: 'a', v: [1, 10] }, { _id: 'b', v: [5] }, { _id: 'c', v: 7 }])
+    const descending = await arrays.aggregate([{ $sort: { v: -1 } }, { $project: { _id: 1 } }]).toArray()
+    expect(descending.map((d) => d._id)).toEqual(['a', 'c', 'b'])
   })
 })

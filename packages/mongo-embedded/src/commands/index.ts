@@ -4,13 +4,14 @@ import { CommandError } from '../engine/errors.js'
 import type { Workspace } from '../engine/workspace.js'
 import { adminCommands, sessionKey } from './admin.js'
 import type { CommandContext, Handler, ServerState } from './context.js'
+import { bulkCommands } from './bulk.js'
 import { ddlCommands } from './ddl.js'
 import { readCommands } from './read.js'
 import { noSuchTransaction, transactionCommands } from './transactions.js'
 import { writeCommands } from './write.js'
 
-const handlers: Record<string, Handler> = { ...adminCommands, ...writeCommands, ...readCommands, ...ddlCommands, ...transactionCommands }
-const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify'])
+const handlers: Record<string, Handler> = { ...adminCommands, ...writeCommands, ...readCommands, ...ddlCommands, ...transactionCommands, ...bulkCommands }
+const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify', 'bulkWrite'])
 
 export function errorReply(error: unknown): Document {
   if (error instanceof CommandError) {

@@ -76,8 +76,7 @@ export function aggregateDocuments(context: CommandContext, source: Document[], 
   }
   return results.map((result) => {
     const hint = result._id !== undefined ? byId.get(valueKey(result._id)) : undefined
-    const typed = retype(result, hint) as Document
-    return hint ? idFirst(typed) : typed
+    return idFirst(retype(result, hint) as Document)
   })
 }
 

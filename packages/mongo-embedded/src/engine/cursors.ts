@@ -79,9 +79,9 @@ export class Cursors {
     if (cursor.source) {
       const wait = toNumber(command.maxTimeMS) ?? 1000
       const nextBatch = await cursor.source.next(batchSize(command.batchSize, 1000), Math.min(wait, 60_000))
-      // The cursor may have been killed while we waited.
-      const alive = this.open.has(id.toString())
-      return { cursor: { nextBatch, id: alive ? cursor.id : Long.ZERO, ns, ...cursor.source.extra() }, ok: 1 }
+      // Killed while we waited: fail like MongoDB (CursorKilled is resumable, so the driver reopens the stream).
+      if (!this.open.has(id.toString())) throw new CommandError(237, 'CursorKilled', `cursor id ${id.toString()} was killed`)
+      return { cursor: { nextBatch, id: cursor.id, ns, ...cursor.source.extra() }, ok: 1 }
     }
     const nextBatch = this.take(cursor, batchSize(command.batchSize, Infinity))
     const done = cursor.position >= cursor.documents!.length

@@ -8,9 +8,10 @@ import * as pipelineOperators from 'mingo/operators/pipeline'
 import * as projectionOperators from 'mingo/operators/projection'
 import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
+import { Lazy } from 'mingo/lazy'
 import { Query } from 'mingo/query'
 import type { Options } from 'mingo/types'
-import { pathValues } from './compare.js'
+import { parseSort, pathValues, sortDocuments } from './compare.js'
 import { bsonType, rawOf } from './values.js'
 
 const TYPE_NAMES: Record<number, string> = {
@@ -67,18 +68,27 @@ function $type(selector: string, value: unknown) {
   }
 }
 
+/** `$sort` in BSON order with MongoDB's array rule (min element ascending, max descending); mingo's differs for arrays. */
+function $sort(collection: { transform(fn: (items: Document[]) => unknown): unknown }, spec: Document, options: Options) {
+  if (options.collation) return (pipelineOperators.$sort as (...args: unknown[]) => unknown)(collection, spec, options)
+  const parsed = parseSort(spec)
+  if (!parsed) throw new Error('$sort specification is invalid')
+  return collection.transform((items) => Lazy(sortDocuments(items, parsed)))
+}
+
 // Built whole rather than merged onto mingo's default context, where the first definition of an operator wins.
 const context = Context.init({
   accumulator: accumulatorOperators as never,
   expression: expressionOperators as never,
-  pipeline: pipelineOperators as never,
+  pipeline: { ...pipelineOperators, $sort } as never,
   projection: projectionOperators as never,
   query: { ...queryOperators, $type } as never,
   window: windowOperators as never,
 })
 
 export function mingoOptions(extra: Partial<Options> = {}): Partial<Options> {
-  return { context, scriptEnabled: true, ...extra }
+  // No server-side JavaScript ($where, $function, $accumulator): a client must not run code in this process.
+  return { context, scriptEnabled: false, ...extra }
 }
 
 export function compileFilter(filter: Document, extra?: Partial<Options>): (view: Document) => boolean {
