@@ -41,8 +41,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function createToolCatalog(executor: McpExecutor, compile: CompileSchema, options: CatalogOptions): ToolCatalog {
   const report = (error: Error) => options.onError?.(error)
   const listeners = new Set<() => void>()
-  // Compiling a JSON Schema is the expensive part of a rebuild; unchanged schemas keep their validator.
-  let validators = new Map<string, StandardSchemaWithJSON>()
+  // Compiled validators by schema text, kept across rebuilds (compiling is the expensive part of a rebuild); a schema
+  // that does not compile is remembered as its error so it is reported once, not on every store change.
+  let validators = new Map<string, StandardSchemaWithJSON | Error>()
+  let reported = new Set<string>()
+  let stillFailing = new Set<string>()
   let tools: ToolEntry[] = []
   let byName = new Map<string, ToolEntry>()
   let signature = ''
@@ -66,18 +69,26 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     }
   }
 
-  function validatorFor(functionName: string, schema: JsonSchema): StandardSchemaWithJSON | undefined {
+  function reportOnce(key: string, error: Error): void {
+    stillFailing.add(key)
+    if (!reported.has(key)) report(error)
+  }
+
+  function validatorFor(functionName: string, schema: JsonSchema, previous: Map<string, StandardSchemaWithJSON | Error>): StandardSchemaWithJSON | undefined {
     const key = JSON.stringify(schema)
-    const known = validators.get(key)
-    if (known) return known
-    try {
-      const validator = compile(schema)
-      validators.set(key, validator)
-      return validator
-    } catch (error) {
-      report(new McpAdapterError('INVALID_SCHEMA', `${functionName}: inputSchema is not a usable JSON Schema: ${(error as Error).message}`, { cause: error }))
-      return undefined
+    let validator = validators.get(key) ?? previous.get(key)
+    if (!validator) {
+      try {
+        validator = compile(schema)
+      } catch (error) {
+        validator = error as Error
+      }
     }
+    validators.set(key, validator)
+    if (!(validator instanceof Error)) return validator
+    const message = `${functionName}: inputSchema is not a usable JSON Schema: ${validator.message}`
+    reportOnce(`${functionName}\0${key}`, new McpAdapterError('INVALID_SCHEMA', message, { cause: validator }))
+    return undefined
   }
 
   async function rebuild(): Promise<boolean> {
@@ -93,7 +104,8 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
       // MCP requires an object root; a schema that only lists properties is taken to mean one.
       if (inputSchema.type === undefined) inputSchema = { type: 'object', ...inputSchema }
       if (inputSchema.type !== 'object') {
-        report(new McpAdapterError('INVALID_SCHEMA', `${record.name}: a tool's inputSchema must describe an object (type: "object")`))
+        const message = `${record.name}: a tool's inputSchema must describe an object (type: "object")`
+        reportOnce(`${record.name}\0type`, new McpAdapterError('INVALID_SCHEMA', message))
         return
       }
       const info: McpFunctionInfo = { name: record.name, description: meta.description, inputSchema }
@@ -107,16 +119,16 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     validators = new Map()
     const next: ToolEntry[] = []
     infos.forEach((info, i) => {
-      const key = JSON.stringify(info.inputSchema)
-      const known = previous.get(key)
-      if (known) validators.set(key, known)
-      const validator = known ?? validatorFor(info.name, info.inputSchema)
+      const validator = validatorFor(info.name, info.inputSchema, previous)
       if (!validator) return
       const entry: ToolEntry = { name: names[i]!, functionName: info.name, description: info.description, inputSchema: info.inputSchema, validator }
       if (info.title !== undefined) entry.title = info.title
       if (info.annotations !== undefined) entry.annotations = info.annotations
       next.push(entry)
     })
+    // Problems fixed since the last rebuild may be reported again if they come back.
+    reported = stillFailing
+    stillFailing = new Set()
     const before = new Set(tools.map((tool) => tool.functionName))
     const touched = [...changedNames].some((name) => before.has(name) || next.some((tool) => tool.functionName === name))
     changedNames = new Set()

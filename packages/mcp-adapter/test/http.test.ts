@@ -124,8 +124,19 @@ describe('tools/list_changed', () => {
     await until(() => seen.some((names) => names.includes('reports_daily')), 'the added tool to be announced')
     expect((await call(client, 'reports_daily', { day: 'mon' })).structuredContent).toEqual({ day: 'mon' })
 
+    // An edit (here: the source only, same tool metadata) is announced too: clients may cache more than the list.
+    const announced = seen.length
+    harness.store.set({
+      name: 'reports/daily',
+      description: 'Daily report',
+      inputSchema: { type: 'object', properties: { day: { type: 'string' } } },
+      source: `export default async (ctx) => ({ day: ctx.body.day, edited: true })`,
+    })
+    await until(() => seen.length > announced, 'the edit to be announced')
+    expect((await call(client, 'reports_daily', { day: 'tue' })).structuredContent).toEqual({ day: 'tue', edited: true })
+
     harness.store.delete('reports/daily')
-    await until(() => seen.length >= 2 && !seen.at(-1)!.includes('reports_daily'), 'the removed tool to be announced')
+    await until(() => !seen.at(-1)!.includes('reports_daily'), 'the removed tool to be announced')
     const { tools } = await client.listTools()
     expect(tools.map((tool) => tool.name)).not.toContain('reports_daily')
     await client.close()

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { McpAdapterError } from '@scraping-run/mcp-adapter'
 import { createMcpHandler } from '@scraping-run/mcp-adapter'
 import { createExecutor, memoryStore } from '@scraping-run/runtime-core'
-import { connectV1, connectV2, startHarness, type Harness } from './support/servers.js'
+import { connectV1, connectV2, startHarness, until, type Harness } from './support/servers.js'
 
 const SCHEMA = { type: 'object', properties: {} }
 let harness: Harness | undefined
@@ -96,6 +96,10 @@ describe('which functions become tools, and their names', () => {
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['fine'])
     expect(errors.map((error) => McpAdapterError.is(error, 'INVALID_SCHEMA'))).toEqual([true, true])
     expect(errors.map((error) => (error as Error).message).join('\n')).toMatch(/scalar[\s\S]*broken|broken[\s\S]*scalar/)
+    // Another store change rebuilds the list; the same bad schemas are not reported again.
+    harness.store.set({ name: 'fine', description: 'still ok', inputSchema: SCHEMA, source: 'export default () => 2' })
+    await until(async () => (await client.listTools()).tools[0]?.description === 'still ok', 'the edit to be listed')
+    expect(errors).toHaveLength(2)
     await client.close()
   })
 })
