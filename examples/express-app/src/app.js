@@ -5,6 +5,7 @@ import { mongoFeature } from './features/mongo.js'
 import { storageFeature } from './features/storage.js'
 import { proxyFeature } from './features/proxy.js'
 import { mcpFeature } from './features/mcp.js'
+import { functionsFeature } from './features/functions.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -19,6 +20,8 @@ const features = [
   mongoFeature,
   storageFeature,
   proxyFeature,
+  // Before mcp, which serves this executor's functions as tools.
+  functionsFeature,
   mcpFeature,
 ]
 

@@ -23,11 +23,20 @@ export class SourceMaps {
     })
   }
 
-  /** Remaps, then keeps only frames of functions (the runtime's own frames are noise to a function's author). */
+  /**
+   * Remaps, then keeps the frames a function's author can act on: the function files and npm packages, not this
+   * runtime's own frames or Node internals.
+   */
   cleanStack = (stack: string): string => {
-    const lines = this.remap(stack).split('\n')
-    const kept = lines.filter((line) => !line.startsWith('    at ') || [...this.raw.keys()].some((file) => line.includes(`${file}:`)))
-    return kept.some((line) => line.startsWith('    at ')) ? kept.join('\n') : lines.join('\n')
+    const files = [...this.raw.keys()]
+    return this.remap(stack)
+      .split('\n')
+      .filter((line) => {
+        if (!line.startsWith('    at ')) return true
+        if (files.some((file) => line.includes(`${file}:`))) return true
+        return line.includes('node_modules') && !line.includes('runtime-core')
+      })
+      .join('\n')
   }
 
   private traceMap(file: string): TraceMap | undefined {

@@ -1,0 +1,62 @@
+// The functions runtime: every file in examples/express-app/functions is a cloud function at /fn/<name>, hot-reloaded on
+// save. Functions reach the demo's MongoDB (cloud.mongo) and S3 (cloud.storage) when those features started them.
+// The JWT secret is a fixed development value, printed with a sample token so the curl lines below work as they are.
+import { fileURLToPath } from 'node:url'
+import { getToken } from '@scraping-run/cloud'
+import { consoleSink, createExecutor, directoryStore } from '@scraping-run/runtime-core'
+import { functionsMiddleware } from '@scraping-run/runtime-core/express'
+
+export const DEV_JWT_SECRET = 'scraping-run-demo-secret'
+const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions/', import.meta.url))
+
+/** @param {import('../app.js').Demo} demo */
+export async function functionsFeature(demo) {
+  const jwtSecret = (demo.services.jwtSecret ??= process.env.JWT_SECRET ?? DEV_JWT_SECRET)
+  const mongo = demo.services.mongo
+  const executor = createExecutor({
+    store: directoryStore(demo.options.functionsDir ?? FUNCTIONS_DIR),
+    jwtSecret,
+    appid: 'demo',
+    timeoutMs: 10_000,
+    ...(mongo ? { mongo: { client: mongo.client, db: mongo.db } } : {}),
+    ...(demo.services.storage ? { storage: demo.services.storage } : {}),
+    env: { DEMO_BUCKET: demo.services.bucketName ?? 'demo-files' },
+    // Function logs on the demo's stdout, tagged with the function's name.
+    logSink: consoleSink(),
+  })
+  demo.onClose(() => executor.close())
+  demo.services.executor = executor
+  demo.app.use('/fn', functionsMiddleware(executor, { cors: true }))
+
+  const token = getToken({ uid: 'demo-user' }, { secret: jwtSecret, expiresIn: '30d' })
+  const trigger = getToken({ type: 'trigger' }, { secret: jwtSecret, expiresIn: '30d' })
+  demo.services.sampleToken = token
+  const auth = `-H 'authorization: Bearer ${token}'`
+  const json = `-H 'content-type: application/json'`
+  demo.routes.push(
+    {
+      method: 'JWT',
+      path: '',
+      what: `dev secret "${jwtSecret}" (set JWT_SECRET to change it); sample token for uid demo-user, valid 30 days: ${token}`,
+    },
+    { method: 'POST', path: '/fn/hello', what: 'a function (functions/hello.ts)', try: `curl -s -X POST $BASE/fn/hello ${auth} ${json} -d '{"name":"Ada"}'` },
+    { method: 'POST', path: '/fn/hello', what: 'without a token the __interceptor__ answers 401', try: `curl -s -i -X POST $BASE/fn/hello` },
+    {
+      method: 'POST',
+      path: '/fn/hello',
+      what: 'a cron trigger token passes the interceptor without a user',
+      try: `curl -s -X POST $BASE/fn/hello -H 'x-scraping-run-trigger-token: ${trigger}'`,
+    },
+    { method: 'POST', path: '/fn/echo', what: 'validates its input (try a bad one: 400)', try: `curl -s -X POST $BASE/fn/echo ${auth} ${json} -d '{"message":"hi","repeat":3}'` },
+    { method: 'POST', path: '/fn/chain', what: 'calls hello and echo with cloud.invoke', try: `curl -s -X POST $BASE/fn/chain ${auth} ${json} -d '{"name":"Grace"}'` },
+    { method: 'GET', path: '/fn/visits', what: 'counts visits in MongoDB (cloud.mongo)', try: `curl -s "$BASE/fn/visits?page=home" ${auth}` },
+    {
+      method: 'POST',
+      path: '/fn/files',
+      what: 'writes a note to S3 (cloud.storage); GET lists, GET ?name= reads',
+      try: `curl -s -X POST $BASE/fn/files ${auth} ${json} -d '{"name":"todo.txt","text":"buy milk"}' && curl -s "$BASE/fn/files?name=todo.txt" ${auth}`,
+    },
+  )
+}
+
+export default functionsFeature

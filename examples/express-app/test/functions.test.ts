@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { promisify } from 'node:util'
+import express from 'express'
+import { createTokenHelpers } from '@scraping-run/cloud'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mongoFeature } from '../src/features/mongo.js'
+import { storageFeature } from '../src/features/storage.js'
+import { DEV_JWT_SECRET, functionsFeature } from '../src/features/functions.js'
+
+// The functions feature with the services it uses (embedded MongoDB, s3rver), in a real Express app on a real port.
+const run = promisify(execFile)
+let base: string
+let server: Server
+let services: Record<string, any>
+const closers: Array<() => unknown> = []
+const routes: Array<{ method: string; path: string; what: string; try?: string }> = []
+const tokens = createTokenHelpers(DEV_JWT_SECRET)
+const auth = { authorization: `Bearer ${tokens.getToken({ uid: 'tester' })}` }
+
+beforeAll(async () => {
+  const app = express()
+  services = {}
+  const demo = { app, routes, services, onClose: (close: () => unknown) => closers.push(close), options: {} }
+  await mongoFeature(demo)
+  await storageFeature(demo)
+  await functionsFeature(demo)
+  server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}, 60_000)
+
+afterAll(async () => {
+  server?.closeAllConnections()
+  await new Promise((resolve) => server?.close(resolve))
+  for (const close of closers.reverse()) await close()
+})
+
+const call = async (path: string, init: RequestInit = {}) => {
+  const response = await fetch(`${base}/fn/${path}`, init)
+  const text = await response.text()
+  return { status: response.status, body: text ? JSON.parse(text) : undefined }
+}
+const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
+  call(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+describe('functions feature', () => {
+  it('exposes the executor and the dev secret to later features', () => {
+    expect(services.jwtSecret).toBe(DEV_JWT_SECRET)
+    expect(typeof services.executor.invoke).toBe('function')
+  })
+
+  it('hello greets a caller with a token; the interceptor answers 401 without one and lets cron triggers in', async () => {
+    expect(await post('hello', { name: 'Ada' })).toEqual({ status: 200, body: { message: 'Hello, Ada!', user: 'tester', via: 'http' } })
+    const anonymous = await post('hello', { name: 'Ada' }, {})
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.body.function).toBe('hello')
+    const cron = await post('hello', {}, { 'x-scraping-run-trigger-token': tokens.getToken({ type: 'trigger' }) })
+    expect(cron).toEqual({ status: 200, body: { message: 'Hello, world!', user: null, via: 'cron' } })
+  })
+
+  it('echo validates its input', async () => {
+    expect(await post('echo', { message: 'hi', repeat: 2 })).toEqual({ status: 200, body: { echo: 'hi hi' } })
+    const bad = await post('echo', { message: '', repeat: 9 })
+    expect(bad.status).toBe(400)
+    expect(bad.body.problems).toEqual(['message must have 1 to 500 characters', 'repeat must be a whole number from 1 to 5'])
+    expect((await call('echo', { headers: auth })).status).toBe(405)
+  })
+
+  it('chain calls other functions through cloud.invoke', async () => {
+    expect(await post('chain', { name: 'Grace' })).toEqual({ status: 200, body: { greeting: 'Hello, Grace!', echoed: 'Hello, Grace! Hello, Grace!' } })
+  })
+
+  it('visits counts in the embedded MongoDB', async () => {
+    const page = `p${Date.now()}`
+    expect((await call(`visits?page=${page}`, { headers: auth })).body).toEqual({ page, count: 1 })
+    expect((await call(`visits?page=${page}`, { headers: auth })).body).toEqual({ page, count: 2 })
+    expect(await services.mongo.db.collection('visits').findOne({ _id: page })).toMatchObject({ count: 2 })
+  })
+
+  it('files writes, reads and lists notes in S3', async () => {
+    expect(await post('files', { name: 'demo-test.txt', text: 'remember this' })).toEqual({ status: 200, body: { saved: 'demo-test.txt', bytes: 13 } })
+    const read = await fetch(`${base}/fn/files?name=demo-test.txt`, { headers: auth })
+    expect(await read.text()).toBe('remember this')
+    expect((await call('files', { headers: auth })).body.notes).toContainEqual({ name: 'demo-test.txt', size: 13 })
+    expect((await post('files', { name: '../escape', text: 'x' })).status).toBe(400)
+  })
+
+  it('prints curl lines that work as printed', async () => {
+    const lines = routes.filter((route) => route.path.startsWith('/fn/') && route.try)
+    expect(lines.length).toBeGreaterThanOrEqual(6)
+    for (const route of lines) {
+      const { stdout } = await run('sh', ['-c', route.try!.replaceAll('$BASE', base)])
+      expect(stdout, route.try).toMatch(/\S/)
+      expect(stdout, route.try).not.toMatch(/"code":"(FUNCTION_ERROR|TIMEOUT|FUNCTION_NOT_FOUND)"/)
+    }
+  })
+})
