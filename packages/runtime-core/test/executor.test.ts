@@ -308,3 +308,14 @@ describe('host safety', () => {
     )
   })
 })
+
+describe('vmSandbox is not a security boundary (as the README says)', () => {
+  it('hides the host process from plain code, but host objects lead back to it', async () => {
+    const { executor } = executorWith([
+      { name: 'plain', source: 'export default () => typeof (process as any).exit' },
+      { name: 'escape', source: 'export default () => typeof (console.log as any).constructor("return process")().exit' },
+    ])
+    expect((await executor.invoke('plain')).data).toBe('undefined')
+    expect((await executor.invoke('escape')).data).toBe('function')
+  })
+})
