@@ -117,4 +117,35 @@ describe('CRUD through the official driver', () => {
     expect(Buffer.from(found!.bin.buffer)).toEqual(Buffer.from([1, 2, 3]))
     expect(await values.countDocuments({ ref: { $type: 'objectId' } })).toBe(1)
   })
+
+  it('applies the array and field update operators', async () => {
+    const docs = mongo.db().collection<{ _id: string } & Document>('operators')
+    await docs.insertOne({ _id: 'p', l: [3, 1], m: 5, o: { a: 1, b: 2 }, xs: [{ v: 1 }, { v: 2 }] })
+    const update = (u: Document) => docs.updateOne({ _id: 'p' }, u)
+    await update({ $push: { l: { $each: [2, 5], $sort: 1, $slice: 3 } } })
+    await update({ $addToSet: { l: { $each: [1, 9] } } })
+    await update({ $pull: { l: { $gte: 5 } } })
+    await update({ $rename: { l: 'list' } })
+    await update({ $min: { m: 3 }, $max: { mm: 7 }, $mul: { z: 2 } })
+    await update({ $unset: { 'o.a': 1 } })
+    await update({ $inc: { 'xs.$[].v': 10 } })
+    await update({ $pop: { xs: -1 } })
+    expect(await docs.findOne({ _id: 'p' })).toEqual({ _id: 'p', m: 3, o: { b: 2 }, xs: [{ v: 12 }], list: [1, 2, 3], mm: 7, z: 0 })
+  })
+
+  it('applies unacknowledged (w: 0) writes', async () => {
+    const docs = mongo.db().collection('w0')
+    await docs.insertOne({ fireAndForget: true }, { writeConcern: { w: 0 } })
+    // The next command on the same server is answered after the earlier one was applied.
+    await expect.poll(() => docs.countDocuments({ fireAndForget: true }), { timeout: 5000 }).toBe(1)
+  })
+
+  it('runs window functions and $facet in aggregation', async () => {
+    const scores = mongo.db().collection('scores')
+    await scores.insertMany([{ p: 'a', s: 3 }, { p: 'b', s: 1 }, { p: 'c', s: 2 }])
+    const ranked = await scores.aggregate([{ $setWindowFields: { sortBy: { s: -1 }, output: { rank: { $rank: {} } } } }, { $project: { _id: 0, p: 1, rank: 1 } }]).toArray()
+    expect(ranked).toEqual([{ p: 'a', rank: 1 }, { p: 'c', rank: 2 }, { p: 'b', rank: 3 }])
+    const [facets] = await scores.aggregate([{ $facet: { total: [{ $count: 'n' }], best: [{ $sort: { s: -1 } }, { $limit: 1 }, { $project: { _id: 0, p: 1 } }] } }]).toArray()
+    expect(facets).toEqual({ total: [{ n: 3 }], best: [{ p: 'a' }] })
+  })
 })

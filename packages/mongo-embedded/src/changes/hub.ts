@@ -49,7 +49,8 @@ export class ChangeHub {
     const ns = entry.coll === undefined ? { db: entry.db } : { db: entry.db, coll: entry.coll }
     const event = { _id: token(seq), ...entry.event, clusterTime: time, wallTime: new Date(), ns: entry.event.ns ?? ns }
     this.events.push({ ...entry, seq, time, event })
-    if (this.events.length > HISTORY) this.events.splice(0, this.events.length - HISTORY)
+    // Trimmed in chunks: dropping one event per write would make a bulk load quadratic.
+    if (this.events.length > HISTORY * 1.5) this.events.splice(0, this.events.length - HISTORY)
   }
 
   private publish(mutations: Mutation[], time: Timestamp) {
@@ -151,8 +152,10 @@ export class ChangeHub {
         const deadline = Date.now() + waitMs
         for (;;) {
           const batch: Document[] = []
-          for (const entry of hub.events) {
-            if (entry.seq <= position || closed) continue
+          // Sequence numbers are consecutive, so the first unread event is found by subtraction.
+          const start = Math.max(0, position + 1 - (hub.events[0]?.seq ?? position + 1))
+          for (let i = start; i < hub.events.length && !closed; i++) {
+            const entry = hub.events[i]!
             position = entry.seq
             if (!inScope(entry)) continue
             let event = render(entry)

@@ -151,6 +151,41 @@ const collMod: Handler = (context) => {
   return { ok: 1 }
 }
 
+const dbStats: Handler = (context) => {
+  const collections = context.ws.collections(context.db)
+  let objects = 0
+  let indexes = 0
+  for (const state of collections) {
+    objects += state.docs.size
+    indexes += state.indexes.length
+  }
+  const dataSize = sizeOf(context, context.db)
+  return {
+    db: context.db,
+    collections: collections.length,
+    views: 0,
+    objects,
+    avgObjSize: objects ? dataSize / objects : 0,
+    dataSize,
+    storageSize: dataSize,
+    indexes,
+    indexSize: 0,
+    totalSize: dataSize,
+    scaleFactor: 1,
+    ok: 1,
+  }
+}
+
+const collStats: Handler = (context) => {
+  const name = collectionName(context, 'collStats')
+  const state = context.ws.collection(context.db, name)
+  if (!state) throw namespaceNotFound(`Collection [${context.db}.${name}] not found.`)
+  let size = 0
+  for (const document of state.docs.values()) size += BSON.calculateObjectSize(document)
+  const indexSizes = Object.fromEntries(state.indexes.map((index) => [index.name, 0]))
+  return { ns: `${context.db}.${name}`, count: state.docs.size, size, avgObjSize: state.docs.size ? size / state.docs.size : 0, storageSize: size, nindexes: state.indexes.length, totalIndexSize: 0, indexSizes, ok: 1 }
+}
+
 export const ddlCommands: Record<string, Handler> = {
   create,
   drop,
@@ -163,4 +198,6 @@ export const ddlCommands: Record<string, Handler> = {
   listDatabases,
   dropDatabase,
   collMod,
+  dbStats,
+  collStats,
 }

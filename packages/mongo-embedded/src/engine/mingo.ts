@@ -87,8 +87,9 @@ const context = Context.init({
 })
 
 export function mingoOptions(extra: Partial<Options> = {}): Partial<Options> {
-  // No server-side JavaScript ($where, $function, $accumulator): a client must not run code in this process.
-  return { context, scriptEnabled: false, ...extra }
+  // Scripts stay enabled for mingo's own window operators, which use $function internally. A client cannot run code:
+  // nothing decoded from BSON is a JS function (Code is an object), and mingo never evaluates strings.
+  return { context, scriptEnabled: true, ...extra }
 }
 
 export function compileFilter(filter: Document, extra?: Partial<Options>): (view: Document) => boolean {
