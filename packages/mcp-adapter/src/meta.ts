@@ -18,18 +18,27 @@ function inert(): unknown {
     get: (_t, key) => (key === Symbol.toPrimitive ? () => '' : key === 'then' || key === '__esModule' ? undefined : proxy),
     apply: () => proxy,
     construct: () => proxy as object,
+    // No way from the stand-in to this realm's Function constructor.
+    getPrototypeOf: () => null,
   })
   return proxy
 }
 
+// The module object and `require` are made inside the context, so the evaluated code holds no object of this realm.
+const SETUP = `(stub, names) => {
+  const module = { exports: {} }
+  globalThis.module = module
+  globalThis.exports = module.exports
+  globalThis.require = () => stub
+  for (const name of names) globalThis[name] = stub
+  return module
+}`
+const STUBBED_GLOBALS = ['process', 'Buffer', 'console', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'fetch']
+
 function evaluate(code: string, filename: string): unknown {
-  const module = { exports: {} as Record<string, unknown> }
-  const stub = inert()
-  const globals: Record<string, unknown> = { module, exports: module.exports, require: () => stub }
-  for (const name of ['process', 'Buffer', 'console', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'fetch']) {
-    globals[name] = stub
-  }
-  const context = createContext(globals, { codeGeneration: { strings: false, wasm: false }, microtaskMode: 'afterEvaluate' })
+  const context = createContext({}, { codeGeneration: { strings: false, wasm: false }, microtaskMode: 'afterEvaluate' })
+  const setup = new Script(SETUP).runInContext(context) as (stub: unknown, names: string[]) => { exports: Record<string, unknown> }
+  const module = setup(inert(), STUBBED_GLOBALS)
   try {
     new Script(code, { filename }).runInContext(context, { timeout: EVAL_TIMEOUT_MS })
   } catch {
