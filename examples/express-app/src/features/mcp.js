@@ -24,10 +24,12 @@ export async function mcpFeature(demo) {
   })
   demo.app.all('/mcp', express.json(), handler)
   demo.onClose(() => handler.close())
+  // The functions feature prints a sample token; without it, get one from the db-proxy feature's /demo/token.
+  const token = demo.services.sampleToken ? `TOKEN=${demo.services.sampleToken}` : TOKEN
   demo.routes.push({
     method: 'POST',
     path: '/mcp',
     what: 'the functions as MCP tools for agents (every function with a description and an inputSchema)',
-    try: `${TOKEN} && node examples/mcp-agent/src/index.js $BASE/mcp --token "$TOKEN"`,
+    try: `${token} && node examples/mcp-agent/src/index.js $BASE/mcp --token "$TOKEN" --tool echo --args '{"message":"hi","repeat":2}'`,
   })
 }
