@@ -1,6 +1,6 @@
 // Executes a checked request with the official MongoDB driver and answers in LAF's result shapes, as relaxed EJSON.
 import type { AddResult, AggregateResult, CountResult, ReadResult, RemoveResult, UpdateResult } from '@scraping-run/cloud/protocol'
-import { BSON, type Db, type Document, type Sort } from 'mongodb'
+import { BSON, type Collection, type Db, type Document, type Sort } from 'mongodb'
 import { DbProxyError } from './errors.js'
 import { resolveLimits } from './limits.js'
 import type { DbProxyLimits, ParsedRequest } from './types.js'
@@ -11,16 +11,49 @@ export interface MongoAccessor {
   execute(request: ParsedRequest): Promise<unknown>
 }
 
-const ejson = (value: unknown) => BSON.EJSON.serialize(value, { relaxed: true })
+/**
+ * Relaxed EJSON of a driver result. Strings, numbers, arrays, plain objects, ObjectIds and ordinary dates (the bulk of any
+ * answer) are converted here directly; everything else goes through `EJSON.serialize`, which round-trips through a JSON
+ * string and would otherwise be most of the proxy's overhead on a read.
+ */
+export function toRelaxedEJSON(value: unknown): any {
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)) ? BSON.EJSON.serialize({ v: value }, { relaxed: true }).v : value
+  }
+  if (Array.isArray(value)) return value.map(toRelaxedEJSON)
+  if (value instanceof Date) {
+    const time = value.getTime()
+    // Relaxed EJSON uses ISO strings for years 1970-9999 only.
+    if (time >= 0 && time < 253402300800000) return { $date: value.toISOString().replace('.000Z', 'Z') }
+    return BSON.EJSON.serialize({ v: value }, { relaxed: true }).v
+  }
+  const bsontype = (value as { _bsontype?: string })._bsontype
+  if (bsontype === 'ObjectId') return { $oid: (value as { toHexString(): string }).toHexString() }
+  const proto = Object.getPrototypeOf(value)
+  if (bsontype !== undefined || (proto !== Object.prototype && proto !== null)) return BSON.EJSON.serialize({ v: value }, { relaxed: true }).v
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) out[key] = toRelaxedEJSON((value as Record<string, unknown>)[key])
+  return out
+}
 
 export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {}): MongoAccessor {
   if (!db || typeof (db as Db).collection !== 'function') {
     throw new DbProxyError('INVALID_ARGUMENT', 'createMongoAccessor(db) needs a Db from the official mongodb driver (client.db(name))')
   }
   const resolved = resolveLimits(limits)
+  // Collection handles are reused: building one per request showed up in the read benchmark.
+  const handles = new Map<string, Collection>()
+  const collectionOf = (name: string): Collection => {
+    let handle = handles.get(name)
+    if (!handle) {
+      if (handles.size >= 1000) handles.clear()
+      handles.set(name, (handle = db.collection(name)))
+    }
+    return handle
+  }
 
   async function read(request: ParsedRequest): Promise<ReadResult> {
-    const collection = db.collection(request.collection)
+    const collection = collectionOf(request.collection)
     const sort: Sort | undefined = request.order.length ? request.order.map((o): [string, 1 | -1] => [o.field, o.direction === 'desc' ? -1 : 1]) : undefined
     const cursor = collection.find(request.query, {
       limit: request.limit,
@@ -32,24 +65,24 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
       cursor.toArray(),
       request.count ? collection.countDocuments(request.query) : Promise.resolve(undefined),
     ])
-    const result: ReadResult = { list: list.map(ejson) as ReadResult['list'], limit: request.limit, offset: request.offset }
+    const result: ReadResult = { list: list.map(toRelaxedEJSON) as ReadResult['list'], limit: request.limit, offset: request.offset }
     if (total !== undefined) result.total = total
     return result
   }
 
   async function add(request: ParsedRequest): Promise<AddResult> {
-    const collection = db.collection(request.collection)
+    const collection = collectionOf(request.collection)
     if (Array.isArray(request.data)) {
       const result = await collection.insertMany(request.data as Document[], { ordered: true })
       const ids = request.data.map((_, index) => result.insertedIds[index])
-      return { _id: ejson(ids), insertedCount: result.insertedCount }
+      return { _id: toRelaxedEJSON(ids), insertedCount: result.insertedCount }
     }
     const result = await collection.insertOne(request.data as Document)
-    return { _id: ejson({ id: result.insertedId }).id, insertedCount: 1 }
+    return { _id: toRelaxedEJSON(result.insertedId), insertedCount: 1 }
   }
 
   async function update(request: ParsedRequest): Promise<UpdateResult> {
-    const collection = db.collection(request.collection)
+    const collection = collectionOf(request.collection)
     const options = { upsert: request.upsert }
     const result = !request.merge
       ? await collection.replaceOne(request.query, request.data as Document, options)
@@ -57,27 +90,27 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
         ? await collection.updateMany(request.query, request.data as Document, options)
         : await collection.updateOne(request.query, request.data as Document, options)
     return {
-      upsert_id: result.upsertedId === null || result.upsertedId === undefined ? null : ejson({ id: result.upsertedId }).id,
+      upsert_id: result.upsertedId === null || result.upsertedId === undefined ? null : toRelaxedEJSON(result.upsertedId),
       updated: result.modifiedCount,
       matched: result.matchedCount,
     }
   }
 
   async function remove(request: ParsedRequest): Promise<RemoveResult> {
-    const collection = db.collection(request.collection)
+    const collection = collectionOf(request.collection)
     const result = request.multi ? await collection.deleteMany(request.query) : await collection.deleteOne(request.query)
     return { deleted: result.deletedCount }
   }
 
   async function count(request: ParsedRequest): Promise<CountResult> {
-    return { total: await db.collection(request.collection).countDocuments(request.query) }
+    return { total: await collectionOf(request.collection).countDocuments(request.query) }
   }
 
   async function aggregate(request: ParsedRequest): Promise<AggregateResult> {
     // A final $limit caps what one call can return, whatever the pipeline does.
     const pipeline = [...request.pipeline, { $limit: resolved.maxLimit }]
-    const list = await db.collection(request.collection).aggregate(pipeline).toArray()
-    return { list: list.map(ejson) as AggregateResult['list'] }
+    const list = await collectionOf(request.collection).aggregate(pipeline).toArray()
+    return { list: list.map(toRelaxedEJSON) as AggregateResult['list'] }
   }
 
   return {

@@ -49,8 +49,23 @@ export function checkCollectionName(name: unknown, trusted: boolean): asserts na
   }
 }
 
+/** Keys that mark an Extended JSON value; a request without any can skip decoding (EJSON round-trips through a string). */
+const EJSON_KEYS = new Set([
+  '$oid', '$date', '$numberLong', '$numberInt', '$numberDouble', '$numberDecimal', '$binary', '$uuid', '$regularExpression',
+  '$regex', '$options', '$timestamp', '$minKey', '$maxKey', '$code', '$scope', '$symbol', '$dbPointer', '$ref', '$id', '$undefined',
+])
+
+function hasEJSON(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object' || depth > 256) return false
+  if (Array.isArray(value)) return value.some((item) => hasEJSON(item, depth + 1))
+  for (const key of Object.keys(value)) {
+    if (EJSON_KEYS.has(key) || hasEJSON((value as Record<string, unknown>)[key], depth + 1)) return true
+  }
+  return false
+}
+
 function decode(value: unknown, where: string): any {
-  if (value === null || typeof value !== 'object') return value
+  if (value === null || typeof value !== 'object' || !hasEJSON(value)) return value
   try {
     return BSON.EJSON.deserialize(value as BSON.Document, { relaxed: true })
   } catch (error) {
