@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import express from 'express'
+import express4 from 'express4'
 import { Client as V2Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -65,7 +66,10 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export async function startHarness(options: Partial<McpHandlerOptions> = {}, functions = FUNCTIONS): Promise<Harness> {
+/** The Express lines the handler is mounted on in tests. */
+export const EXPRESS = { 5: express, 4: express4 } as const
+
+export async function startHarness(options: Partial<McpHandlerOptions> = {}, functions = FUNCTIONS, expressLine: 4 | 5 = 5): Promise<Harness> {
   const store = memoryStore(functions)
   const sink = memorySink()
   const executor = createExecutor({ store, logSink: sink })
@@ -76,8 +80,9 @@ export async function startHarness(options: Partial<McpHandlerOptions> = {}, fun
     return next()
   })
   const handler = createMcpHandler(executor, { name: 'test-server', version: '1.2.3', ...options })
-  const app = express()
-  app.all('/mcp', express.json(), handler)
+  const framework = EXPRESS[expressLine]
+  const app = framework()
+  app.all('/mcp', framework.json(), handler)
   app.all('/raw', handler)
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
