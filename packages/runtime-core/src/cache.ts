@@ -6,6 +6,7 @@ import type { FunctionLanguage, FunctionRecord, FunctionStore, LoadUnit, Sandbox
 
 type LoadOptions = Pick<SandboxCallOptions, 'console' | 'env'>
 
+
 /**
  * Records, compiled units and loaded handles by function name. A store change evicts exactly that function and every
  * function that imports it (directly or not); nothing else is touched.
@@ -61,10 +62,20 @@ export class FunctionCache {
     return { handle: await pending, cold: true }
   }
 
-  /** Loads source that is not stored (debug mode); its imports still come from the store. Not cached. */
-  async transient(name: string, source: string, language: FunctionLanguage | undefined, options: LoadOptions): Promise<SandboxHandle> {
+  /**
+   * Loads source that is not stored (debug mode); its imports still come from the store. Not cached, and it leaves the
+   * stored function's import graph alone. The source map it registers under the function's file name is handed back
+   * through `restores` (the caller undoes it once the call's errors and logs are formatted).
+   */
+  async transient(
+    name: string,
+    source: string,
+    language: FunctionLanguage | undefined,
+    options: LoadOptions,
+    restores: Array<() => void>,
+  ): Promise<SandboxHandle> {
     const hash = `debug-${hashRecord({ source, language })}`
-    const unit = await this.compileUnit({ name, source, language, hash }, [])
+    const unit = await this.compileUnit({ name, source, language, hash }, [], restores)
     return this.sandbox.load(unit, options)
   }
 
@@ -117,11 +128,12 @@ export class FunctionCache {
   private async compileUnit(
     record: Pick<FunctionRecord, 'name' | 'source' | 'language' | 'hash'>,
     chain: string[],
+    transient?: Array<() => void>,
   ): Promise<LoadUnit> {
     const compiled = await compileFunction(record)
-    this.maps.set(compiled.filename, compiled.map)
-    const targets = Object.values(compiled.imports)
-    this.importsOf.set(record.name, targets)
+    const restore = this.maps.set(compiled.filename, compiled.map)
+    if (transient) transient.push(restore)
+    else this.importsOf.set(record.name, Object.values(compiled.imports))
     const path = [...chain, record.name]
     const imports: Record<string, LoadUnit> = {}
     for (const [specifier, target] of Object.entries(compiled.imports)) {

@@ -128,6 +128,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
     let data: unknown
     let error: InvokeResult['error']
+    const restoreMaps: Array<() => void> = []
     try {
       if (closed) throw new RuntimeError('EXECUTOR_CLOSED', 'the executor is closed')
       if (!starting && !isReady) await ready()
@@ -159,7 +160,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const final = async (ctx: FunctionContext) => {
         if (init.debugSource) {
           cold = true
-          return sandbox.run(await cache.transient(name, init.debugSource.source, init.debugSource.language, callOptions), ctx, limits())
+          const handle = await cache.transient(name, init.debugSource.source, init.debugSource.language, callOptions, restoreMaps)
+          return sandbox.run(handle, ctx, limits())
         }
         return sandbox.run(await load(target), ctx, limits())
       }
@@ -178,6 +180,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       error = toInvokeError(thrown, maps.cleanStack)
     } finally {
       abort.dispose()
+      for (const restore of restoreMaps) restore()
     }
     const durationMs = performance.now() - started
     collector.close()

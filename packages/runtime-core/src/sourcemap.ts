@@ -5,10 +5,18 @@ export class SourceMaps {
   private readonly raw = new Map<string, string>()
   private readonly parsed = new Map<string, TraceMap>()
 
-  set(filename: string, map: string): void {
-    if (this.raw.get(filename) === map) return
+  /** Registers a map; returns a function that puts back the map this one replaced (debug runs borrow the file name). */
+  set(filename: string, map: string): () => void {
+    const previous = this.raw.get(filename)
+    if (previous === map) return () => undefined
     this.raw.set(filename, map)
     this.parsed.delete(filename)
+    return () => {
+      if (this.raw.get(filename) !== map) return
+      if (previous === undefined) this.raw.delete(filename)
+      else this.raw.set(filename, previous)
+      this.parsed.delete(filename)
+    }
   }
 
   /** Rewrites `(hello.ts:3:11)` / `at hello.ts:3:11` frames of known functions to their source positions. */

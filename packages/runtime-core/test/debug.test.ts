@@ -78,3 +78,23 @@ describe.each(EXPRESS_VERSIONS)('debug mode on %s', (_label, express) => {
     expect(body.error).toMatch(/^greet:3:0:/)
   })
 })
+
+describe('debug runs leave the stored function alone', () => {
+  it('keeps the stored source map and import graph after a debug run of another version', async () => {
+    served = await serve(EXPRESS_VERSIONS[1][1], [
+      { name: 'dep', source: 'export const v = 1' },
+      { name: 'user', source: 'import { v } from "@/dep"\n\n\n\nexport default () => {\n  if (v) throw new Error("stored " + v)\n}' },
+    ], { middleware: { debug: true } })
+    await fetch(`${served.base}/fn/user`)
+    const debugged = await fetch(`${served.base}/fn/user`, {
+      headers: { [DEVELOP_TOKEN_HEADER]: develop, [DEBUG_SOURCE_HEADER]: debugSource('export default () => {\n  throw new Error("debug")\n}') },
+    })
+    expect(((await debugged.json()) as any).stack).toContain('user.ts:2:')
+    const stored: any = await (await fetch(`${served.base}/fn/user`)).json()
+    expect(stored.stack).toContain('user.ts:6:')
+    // The stored function still follows its dependency.
+    ;(served.executor.store as any).set({ name: 'dep', source: 'export const v = 2' })
+    const after: any = await (await fetch(`${served.base}/fn/user`)).json()
+    expect(after.error).toBe('stored 2')
+  })
+})
