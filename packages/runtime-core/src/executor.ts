@@ -38,7 +38,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     storage: options.storage,
     mongo: options.mongo,
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
-    invoke: (name, init, depth) => run(name, init, depth),
+    // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
+    invoke: (name, init, depth) => run(name, init, depth, true),
   })
   const runtime = { sdk: created.sdk }
   const uninstall = installProvider(runtime)

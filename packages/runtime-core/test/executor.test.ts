@@ -319,3 +319,22 @@ describe('vmSandbox is not a security boundary (as the README says)', () => {
     expect((await executor.invoke('escape')).data).toBe('function')
   })
 })
+
+describe('startup', () => {
+  it('__init__ can use cloud.invoke (LAF #1229) and invocations wait for it', async () => {
+    const { executor } = executorWith([
+      { name: '__init__', source: 'import cloud from "@scraping-run/cloud"\nexport default async () => { cloud.shared.set("seed", await cloud.invoke("seed", { body: 5 })) }' },
+      { name: 'seed', source: 'export default async (ctx: any) => { await new Promise(r => setTimeout(r, 20)); return ctx.body * 2 }' },
+      { name: 'read', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.shared.get("seed")' },
+    ])
+    expect((await executor.invoke('read')).data).toBe(10)
+  })
+
+  it('a missing optional peer fails with MISSING_PEER naming the package', async () => {
+    const { importPeer } = await import('../src/peer.js')
+    await expect(importPeer('scraping-run-not-installed-peer', 'this feature')).rejects.toMatchObject({
+      code: 'MISSING_PEER',
+      message: expect.stringContaining('npm install scraping-run-not-installed-peer'),
+    })
+  })
+})
