@@ -108,7 +108,7 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
         reportOnce(`${record.name}\0type`, new McpAdapterError('INVALID_SCHEMA', message))
         return
       }
-      const info: McpFunctionInfo = { name: record.name, description: meta.description, inputSchema }
+      const info: McpFunctionInfo = { ...record, description: meta.description, inputSchema }
       if (meta.title !== undefined) info.title = meta.title
       if (meta.annotations !== undefined) info.annotations = meta.annotations
       if (options.select && !options.select(info)) return

@@ -32,16 +32,20 @@ export interface McpFunctionRecord extends McpToolMeta {
   /** Read for an exported `meta` when the record itself has no description or schema. */
   source?: string
   language?: 'ts' | 'js'
+  methods?: string[]
+  timeoutMs?: number
 }
 
-/** A function that qualifies as a tool (it has a description and an input schema), as `select` and `toolName` see it. */
-export interface McpFunctionInfo {
+/**
+ * A function that qualifies as a tool (it has a description and an input schema), as `select` and `toolName` see it:
+ * its store record (every field the store gave, including ones not typed here), with the description, schema, title and
+ * annotations resolved from the record or the module's `meta`.
+ */
+export interface McpFunctionInfo extends McpFunctionRecord {
   /** The function's name in the store, e.g. `orders/create`. */
   name: string
   description: string
   inputSchema: JsonSchema
-  title?: string
-  annotations?: McpToolAnnotations
 }
 
 /** The parts of an executor invocation the adapter passes. */

@@ -44,9 +44,13 @@ describe('authenticate', () => {
 describe('which functions become tools, and their names', () => {
   it('select filters, toolName renames, and names are sanitised, cut to 64 characters and deduplicated', async () => {
     const long = 'x'.repeat(70)
+    const selected: unknown[] = []
     harness = await startHarness(
       {
-        select: (fn) => fn.name !== 'skip-me',
+        select: (fn) => {
+          selected.push(fn)
+          return fn.name !== 'skip-me'
+        },
         toolName: (fn) => (fn.name.startsWith('dup') ? 'same name!' : fn.name),
       },
       [
@@ -59,6 +63,8 @@ describe('which functions become tools, and their names', () => {
     const client = await connectV2(harness.url, 'modern')
     const names = (await client.listTools()).tools.map((tool) => tool.name)
     expect(names).toEqual([`deep_${'x'.repeat(59)}`, 'same_name_', 'same_name__2'])
+    // select sees the whole record, with the tool metadata resolved.
+    expect(selected).toContainEqual(expect.objectContaining({ name: 'dup1', description: 'one', inputSchema: SCHEMA, source: 'export default () => 1' }))
     expect((await client.callTool({ name: 'same_name__2', arguments: {} })).content).toEqual([{ type: 'text', text: '2' }])
     await client.close()
   })
