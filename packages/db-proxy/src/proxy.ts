@@ -16,7 +16,7 @@ export interface DbProxyOptions {
   /** Builds `auth` for conditions from the user (default: the JWT payload, or `{}`). */
   injector?: Injector
   limits?: Partial<DbProxyLimits>
-  /** Picks the database for a request, so one proxy serves one database per tenant. */
+  /** `tenant(req, info) → dbName`: picks the database for a request, so one proxy serves one database per tenant. */
   tenant?: TenantResolver
 }
 
@@ -62,7 +62,8 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
 
   async function resolveDb(policy: string, user: ProxyUser, context: HandleContext): Promise<Db> {
     if (!options.tenant) return options.db
-    const name = await options.tenant({ policy, user, headers: context.headers ?? {}, context })
+    const req = (context.request as { headers?: unknown } | undefined) ?? { headers: context.headers ?? {} }
+    const name = await options.tenant(req as Parameters<TenantResolver>[0], { policy, user, context })
     if (typeof name !== 'string' || !TENANT_NAME.test(name) || RESERVED_DBS.has(name)) {
       throw new DbProxyError('BAD_REQUEST', `the tenant resolver returned ${JSON.stringify(name)}, which is not a usable database name`)
     }

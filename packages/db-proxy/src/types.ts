@@ -118,7 +118,14 @@ export interface HandleContext {
   [key: string]: unknown
 }
 
-export type TenantResolver = (info: { policy: string; user: ProxyUser; headers: Record<string, string | string[] | undefined>; context: HandleContext }) => string | Promise<string>
+/**
+ * Picks a request's database. `req` is the HTTP request when the router calls (`context.request`), else an object with the
+ * `headers` given to `handle`.
+ */
+export type TenantResolver = (
+  req: { headers: Record<string, string | string[] | undefined>; [key: string]: any },
+  info: { policy: string; user: ProxyUser; context: HandleContext },
+) => string | Promise<string>
 
 export interface HandleResult {
   status: number

@@ -103,3 +103,32 @@ describe('with a body parser in front', () => {
     }
   })
 })
+
+describe('tenants over HTTP', () => {
+  it('passes the Express request to tenant(req)', async () => {
+    const tenantDb = `${db().databaseName}_http`
+    await db().client.db(tenantDb).collection('__policies__').insertOne({ name: 'app', rules: { notes: { add: true } } })
+    const seen: string[] = []
+    const proxy = createDbProxy({
+      db: db(),
+      tenant: (req) => {
+        seen.push(`${req.method} ${req.originalUrl}`)
+        return String(req.headers['x-tenant'])
+      },
+    })
+    const server = await serve(EXPRESS_VERSIONS[0][1], proxy)
+    try {
+      const response = await fetch(`${server.base}/proxy/app`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tenant': tenantDb },
+        body: JSON.stringify({ action: A.add, collectionName: 'notes', data: { n: 1 } }),
+      })
+      expect(response.status).toBe(200)
+      expect(seen).toEqual(['POST /proxy/app'])
+      expect(await db().client.db(tenantDb).collection('notes').countDocuments()).toBe(1)
+    } finally {
+      await server.close()
+      await db().client.db(tenantDb).dropDatabase()
+    }
+  })
+})

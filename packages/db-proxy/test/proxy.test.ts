@@ -120,7 +120,7 @@ describe('tenants', () => {
       for (const [index, name] of names.entries()) {
         await client().db(name).collection('__policies__').insertOne({ name: 'app', rules: { notes: { read: true, add: index === 0 } } })
       }
-      const proxy = createDbProxy({ db: db(), tenant: ({ headers }) => String(headers['x-tenant']) })
+      const proxy = createDbProxy({ db: db(), tenant: (req) => String(req.headers['x-tenant']) })
       const add = (tenant: string) => proxy.handle('app', { action: A.add, collectionName: 'notes', data: { t: tenant } }, null, { headers: { 'x-tenant': tenant } })
       expect((await add(names[0])).status).toBe(200)
       expect((await add(names[1])).status).toBe(403)
