@@ -5,17 +5,19 @@ import type { ParsedRequest } from './types.js'
 
 /** Refused wherever they appear. */
 const CODE_OPERATORS = new Set(['$where', '$function', '$accumulator'])
-/** Refused as stages. */
+/** Stages that name another collection: [stage, the key naming it when the argument is an object]. */
+const COLLECTION_STAGES: Record<string, string> = { $lookup: 'from', $unionWith: 'coll', $graphLookup: 'from', $out: 'coll', $merge: 'into' }
+/** Of those, the ones that write. */
 const WRITE_STAGES = new Set(['$out', '$merge'])
-/** Stages that read another collection: [stage, the key naming the collection]. */
-const JOIN_STAGES: Record<string, string> = { $lookup: 'from', $unionWith: 'coll', $graphLookup: 'from' }
 
 export interface Finding {
   /** What a rule's `allow` must list: `$where`, `$out`, `$lookup:users`, … */
   token: string
   operator: string
-  /** The collection a join reads, for join stages. */
+  /** The collection a stage reads or writes. */
   target?: string
+  /** The stage names a collection in a form no rule can allow: another database, or no plain name at all. */
+  unsafe?: boolean
 }
 
 function scan(value: unknown, findings: Finding[], depth: number): void {
@@ -29,14 +31,22 @@ function scan(value: unknown, findings: Finding[], depth: number): void {
   if (proto !== Object.prototype && proto !== null) return
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
     if (CODE_OPERATORS.has(key)) findings.push({ token: key, operator: key })
-    if (WRITE_STAGES.has(key)) findings.push({ token: key, operator: key })
-    if (key in JOIN_STAGES) {
+    if (Object.prototype.hasOwnProperty.call(COLLECTION_STAGES, key)) {
       const spec = inner as Record<string, unknown> | string
-      const target = typeof spec === 'string' ? spec : typeof spec?.[JOIN_STAGES[key]] === 'string' ? (spec[JOIN_STAGES[key]] as string) : undefined
-      findings.push({ token: `${key}:${target ?? '?'}`, operator: key, target })
+      const named = typeof spec === 'string' ? spec : spec && typeof spec === 'object' ? spec[COLLECTION_STAGES[key]] : undefined
+      const target = typeof named === 'string' ? named : undefined
+      // `{db, coll}` forms reach other databases; a $lookup with only a pipeline reads no collection.
+      const unsafe = (named !== undefined && target === undefined) || (typeof spec === 'object' && spec !== null && 'db' in spec)
+      const token = WRITE_STAGES.has(key) ? key : `${key}:${target ?? '?'}`
+      findings.push({ token, operator: key, target, unsafe })
     }
     scan(inner, findings, depth + 1)
   }
+}
+
+/** True for a finding no `allow` can let through. */
+export function neverAllowed(finding: Finding): boolean {
+  return Boolean(finding.unsafe || finding.target?.startsWith('__') || finding.target?.startsWith('system.'))
 }
 
 /** Every always-refused operator in the request, once per occurrence. */
@@ -51,6 +61,7 @@ export function findRestricted(request: ParsedRequest): Finding[] {
 /**
  * The first finding a rule does not let through, or undefined. A join is fine when it reads the request's own collection or
  * a collection whose `read` rule is plainly `true`; anything else needs `allow: ['$lookup:<collection>']` (or `'$lookup'`).
+ * `$out` / `$merge` need `allow: ['$out']` / `['$merge']`. Nothing allows `__*` collections or another database.
  */
 export function firstRefused(
   findings: Finding[],
@@ -59,10 +70,11 @@ export function firstRefused(
   publicCollections: ReadonlySet<string>,
 ): Finding | undefined {
   for (const finding of findings) {
-    // System collections stay out of reach whatever a rule allows.
-    if (finding.target?.startsWith('__')) return finding
+    // System collections and other databases stay out of reach whatever a rule allows.
+    if (neverAllowed(finding)) return finding
     if (allow.has(finding.token) || allow.has(finding.operator)) continue
-    if (finding.target !== undefined) {
+    // Joins may read the request's own collection, or one anyone may read.
+    if (finding.target !== undefined && !WRITE_STAGES.has(finding.operator)) {
       if (finding.target === collection || publicCollections.has(finding.target)) continue
     }
     return finding

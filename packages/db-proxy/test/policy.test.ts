@@ -293,3 +293,29 @@ describe('custom validators', () => {
     expect((await decide({ posts: { read: { boom: true } } }, read, alice, validators)).violations[0].message).toContain('kaput')
   })
 })
+
+describe('always-refused operators and what allow can open', () => {
+  const stage = (stageKey: string, value: unknown) => ({ stageKey, stageValue: JSON.stringify(value) })
+  const agg = (...stages: unknown[]) => ({ action: A.aggregate, stages })
+  const cases: Array<[string, Policy, Record<string, unknown>, boolean]> = [
+    ['$where refused by default', { posts: { read: true } }, { action: A.read, query: { $where: 'true' } }, false],
+    ['$where allowed when listed', { posts: { read: { allow: ['$where'] } } }, { action: A.read, query: { $where: 'true' } }, true],
+    ['$function inside $expr', { posts: { read: true } }, { action: A.read, query: { $expr: { $function: { body: 'x', args: [], lang: 'js' } } } }, false],
+    ['$lookup into the same collection', { posts: { aggregate: true } }, agg(stage('$lookup', { from: 'posts', localField: 'a', foreignField: 'b', as: 'c' })), true],
+    ['$lookup into a publicly readable collection', { posts: { aggregate: true }, users: { read: true } }, agg(stage('$lookup', { from: 'users', localField: 'a', foreignField: 'b', as: 'c' })), true],
+    ['$lookup into a collection read under a condition', { posts: { aggregate: true }, users: { read: 'has(auth.uid)' } }, agg(stage('$lookup', { from: 'users', localField: 'a', foreignField: 'b', as: 'c' })), false],
+    ['$lookup allowed by name', { posts: { aggregate: { allow: ['$lookup:users'] } } }, agg(stage('$lookup', { from: 'users', localField: 'a', foreignField: 'b', as: 'c' })), true],
+    ['$lookup into a system collection even when $lookup is allowed', { posts: { aggregate: { allow: ['$lookup'] } } }, agg(stage('$lookup', { from: '__policies__', pipeline: [], as: 'c' })), false],
+    ['$lookup into another database even when allowed', { posts: { aggregate: { allow: ['$lookup'] } } }, agg(stage('$lookup', { from: { db: 'admin', coll: 'x' }, pipeline: [], as: 'c' })), false],
+    ['$out refused by default', { posts: { aggregate: true } }, agg(stage('$out', 'copy')), false],
+    ['$out allowed when listed', { posts: { aggregate: { allow: ['$out'] } } }, agg(stage('$out', 'copy')), true],
+    ['$out into another database even when allowed', { posts: { aggregate: { allow: ['$out'] } } }, agg(stage('$out', { db: 'other', coll: 'copy' })), false],
+    ['$merge into a system collection even when allowed', { posts: { aggregate: { allow: ['$merge'] } } }, agg(stage('$merge', { into: '__policies__' })), false],
+    ['$merge into the same collection still needs allow', { posts: { aggregate: true } }, agg(stage('$merge', { into: 'posts' })), false],
+  ]
+  it.each(cases)('%s', async (_name, policy, body, allowed) => {
+    const { allowed: result, violations } = await decide(policy, body)
+    expect(result).toBe(allowed)
+    if (!allowed) expect(violations[0].validator).toBe('guard')
+  })
+})

@@ -1,7 +1,7 @@
 import type { PolicyViolation } from '@scraping-run/cloud/protocol'
 import type { Db } from 'mongodb'
 import { toCel } from '../cel.js'
-import { findRestricted, firstRefused, type Finding } from '../guard.js'
+import { findRestricted, firstRefused, neverAllowed, type Finding } from '../guard.js'
 import type { CheckContext } from '../rules/constraints.js'
 import type { ParsedRequest } from '../types.js'
 import type { CompiledPolicy, RuleRun } from './compile.js'
@@ -65,7 +65,9 @@ export async function evaluatePolicy(
       violations.push({
         rule: rule.label,
         validator: 'guard',
-        message: refused.target
+        message: neverAllowed(refused)
+          ? `${refused.operator} into ${refused.target ? `"${refused.target}"` : 'another database'} is never allowed`
+          : refused.target
           ? `${refused.operator} into "${refused.target}" is refused: the policy does not grant it (allow it with "allow": ["${refused.token}"])`
           : `${refused.operator} is refused unless a rule allows it ("allow": ["${refused.operator}"])`,
       })
