@@ -43,7 +43,17 @@ function unauthorized(res: ServerResponse, hadToken: boolean): void {
 
 /** A body parser ran when the request stream has been consumed; its result must then be handed to the SDK. */
 function parsedBodyOf(req: McpHttpRequest): unknown {
-  return req.readableEnded && req.body !== undefined ? req.body : undefined
+  if (!req.readableEnded || req.body === undefined) return undefined
+  const body = req.body
+  // A text or raw parser (mounted app-wide, say) leaves the JSON-RPC message as a string or bytes.
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    try {
+      return JSON.parse(body.toString())
+    } catch {
+      return body
+    }
+  }
+  return body
 }
 
 /**

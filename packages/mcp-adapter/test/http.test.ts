@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import { createMcpHandler } from '@scraping-run/mcp-adapter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectV1, connectV2, startHarness, until, type Harness } from './support/servers.js'
 
@@ -115,6 +118,29 @@ describe('with or without a body parser in front, on Express 5 and Express 4', (
       }
     } finally {
       if (local !== harness) await local.close()
+    }
+  })
+})
+
+describe('behind another body parser', () => {
+  it('takes the JSON-RPC message from a text or raw parser too', async () => {
+    const handler = createMcpHandler(harness.executor, { name: 'parsers', version: '1.0.0' })
+    const app = express()
+    app.all('/text', express.text({ type: '*/*' }), handler)
+    app.all('/raw', express.raw({ type: '*/*' }), handler)
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      for (const path of ['/text', '/raw']) {
+        const client = await connectV1(`${base}${path}`)
+        expect((await call(client, 'add', { a: 20, b: 22 })).structuredContent).toMatchObject({ sum: 42 })
+        await client.close()
+      }
+    } finally {
+      await handler.close()
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })
