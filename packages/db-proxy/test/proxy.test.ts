@@ -1,7 +1,7 @@
 // createDbProxy's options against MongoDB: policy sources and caching, injector, tenants, database-backed constraints,
 // custom validators, the direct transport.
 import { describe, expect, it } from 'vitest'
-import { createDbProxy, createDirectTransport, DbProxyError } from '../src/index.js'
+import { compilePolicy, createDbProxy, createDirectTransport, DbProxyError } from '../src/index.js'
 import { A } from './helpers.js'
 import { useDb } from './mongo.js'
 
@@ -33,7 +33,7 @@ describe('policy sources', () => {
     expect((broken.body as { error: string }).error).toContain('broken.notes.read[0]')
   })
 
-  it('calls an async function for a policy, and a fixed object that does not compile fails at creation', async () => {
+  it('calls an async function for a policy; a fixed policy that does not compile answers INVALID_POLICY', async () => {
     const asked: string[] = []
     const proxy = createDbProxy({
       db: db(),
@@ -46,7 +46,12 @@ describe('policy sources', () => {
     expect((await proxy.handle('app', { action: A.read, collectionName: 'notes' }, null)).status).toBe(200)
     expect(asked).toEqual(['app'])
     expect((await proxy.handle('other', { action: A.read, collectionName: 'notes' }, null)).status).toBe(404)
-    expect(() => createDbProxy({ db: db(), policies: { app: { notes: { read: 'nope ==' } } } })).toThrow(DbProxyError)
+    const broken = createDbProxy({ db: db(), policies: { app: { notes: { read: 'nope ==' } }, fine: { notes: { read: true } } } })
+    const result = await broken.handle('app', { action: A.read, collectionName: 'notes' }, null)
+    expect(result.status).toBe(500)
+    expect(result.body).toMatchObject({ code: 'INVALID_POLICY', error: expect.stringContaining('app.notes.read[0]') })
+    expect((await broken.handle('fine', { action: A.read, collectionName: 'notes' }, null)).status).toBe(200)
+    expect(() => compilePolicy({ notes: { read: 'nope ==' } })).toThrow(DbProxyError)
   })
 })
 

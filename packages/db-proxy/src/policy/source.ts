@@ -49,11 +49,23 @@ export function createPolicyStore(source: PolicySource | undefined, validators: 
     return compiled
   }
 
-  // A fixed object is compiled up front, so a mistake in it fails at startup rather than on the first request.
-  const fixed = new Map<string, CompiledPolicy>()
+  // A fixed object is compiled on first use of each name; a mistake answers INVALID_POLICY on every request for that
+  // policy (check policies at startup with compilePolicy()).
+  const fixed = new Map<string, CompiledPolicy | DbProxyError>()
   const isFixed = source !== undefined && typeof source === 'object' && !isCollection(source)
-  if (isFixed) {
-    for (const [name, policy] of Object.entries(source as Record<string, Policy>)) fixed.set(name, compilePolicy(policy, validators, name))
+  function fixedPolicy(name: string): CompiledPolicy | null {
+    if (!Object.prototype.hasOwnProperty.call(source, name)) return null
+    let entry = fixed.get(name)
+    if (!entry) {
+      try {
+        entry = compilePolicy((source as Record<string, Policy>)[name], validators, name)
+      } catch (error) {
+        entry = DbProxyError.is(error) ? error : new DbProxyError('INVALID_POLICY', `policy "${name}": ${String(error)}`)
+      }
+      fixed.set(name, entry)
+    }
+    if (entry instanceof Error) throw entry
+    return entry
   }
 
   async function load(name: string, db: Db): Promise<CompiledPolicy | null> {
@@ -71,7 +83,7 @@ export function createPolicyStore(source: PolicySource | undefined, validators: 
 
   return {
     async get(name, db) {
-      if (isFixed) return Object.prototype.hasOwnProperty.call(source, name) ? (fixed.get(name) ?? null) : null
+      if (isFixed) return fixedPolicy(name)
       const key = `${db.databaseName}\0${name}`
       const hit = cache.get(key)
       if (hit && hit.expires > now()) return hit.value
