@@ -5,7 +5,7 @@ import type { Cursors } from '../engine/cursors.js'
 import { CommandError, invalidNamespace } from '../engine/errors.js'
 import type { Sessions } from '../engine/sessions.js'
 import { checkUnique, type CollectionState, docKey } from '../engine/store.js'
-import { idFirst, toView } from '../engine/values.js'
+import { bsonType, idFirst, toView } from '../engine/values.js'
 import type { Engine, Workspace } from '../engine/workspace.js'
 import { MAX_BSON_OBJECT_SIZE } from '../wire/codec.js'
 
@@ -60,6 +60,10 @@ export function insertDocument(context: CommandContext, name: string, input: Doc
   const document = idFirst(input._id === undefined ? { _id: new ObjectId(), ...input } : { ...input })
   if (Array.isArray(document._id)) throw new CommandError(2, 'BadValue', "can't use an array for _id")
   if (document._id instanceof RegExp) throw new CommandError(2, 'BadValue', "can't use a regex for _id")
+  const id = document._id as Document
+  if (id && typeof id === 'object' && !bsonType(id) && !(id instanceof Date) && Object.keys(id).some((key) => key.startsWith('$'))) {
+    throw new CommandError(2, 'BadValue', `_id fields may not contain '$'-prefixed fields: ${Object.keys(id).find((key) => key.startsWith('$'))} is not valid for storage.`)
+  }
   checkSize(document)
   const state = ensureCollection(context, name)
   if (state.docs.has(docKey(document))) {

@@ -3,7 +3,7 @@ import { type Document, Long } from 'bson'
 import { ProcessingMode } from 'mingo'
 import { pathValues } from '../engine/compare.js'
 import { badValue, CommandError } from '../engine/errors.js'
-import { runPipeline } from '../engine/mingo.js'
+import { evaluateLet, runPipeline } from '../engine/mingo.js'
 import { matcher, projectDocuments, selectDocuments } from '../engine/query.js'
 import { docKey } from '../engine/store.js'
 import { idFirst, retype, toNumber, toView, valueKey, viewOf } from '../engine/values.js'
@@ -69,7 +69,7 @@ export function aggregateDocuments(context: CommandContext, source: Document[], 
     results = runPipeline(source.map(viewOf), toView(pipeline) as Document[], {
       collectionResolver: resolver(context),
       processingMode: ProcessingMode.CLONE_INPUT,
-      variables: context.command.let ? (toView(context.command.let) as Document) : undefined,
+      variables: evaluateLet(context.command.let as Document | undefined),
     })
   } catch (error) {
     throw new CommandError(2, 'BadValue', (error as Error).message)

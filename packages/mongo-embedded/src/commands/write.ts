@@ -3,6 +3,7 @@ import { BSON, type Document, ObjectId } from 'bson'
 import { badValue, CommandError } from '../engine/errors.js'
 import { projectDocuments, selectDocuments } from '../engine/query.js'
 import { checkUnique, docKey } from '../engine/store.js'
+import { evaluateLet } from '../engine/mingo.js'
 import { applyUpdate, isOperatorUpdate, seedFromFilter } from '../engine/update.js'
 import { bsonType, idFirst, toNumber } from '../engine/values.js'
 import { checkSize, type CommandContext, collectionName, ensureCollection, type Handler, insertDocument, writeError } from './context.js'
@@ -80,11 +81,12 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
     throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update')
   }
   const state = context.ws.collection(context.db, name)
+  const variables = evaluateLet(context.command.let as Document | undefined)
   const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let })
   if (matched.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 }
     const seed = idFirst(seedFromFilter(filter))
-    let document = applyUpdate(seed, update, { inserting: true, arrayFilters: statement.arrayFilters })
+    let document = applyUpdate(seed, update, { inserting: true, arrayFilters: statement.arrayFilters, variables })
     if (!Array.isArray(update) && !isOperatorUpdate(update) && seed._id !== undefined) document = idFirst({ ...document, _id: seed._id })
     if (document._id === undefined) document = { _id: new ObjectId(), ...document }
     const inserted = insertDocument(context, name, document)
@@ -93,7 +95,7 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
   let nModified = 0
   let first: UpdateOutcome | undefined
   for (const before of matched) {
-    const after = applyUpdate(before, update, { arrayFilters: statement.arrayFilters, filter })
+    const after = applyUpdate(before, update, { arrayFilters: statement.arrayFilters, filter, variables })
     const changed = !sameValue(before, after)
     if (changed) {
       checkSize(after)

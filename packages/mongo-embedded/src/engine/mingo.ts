@@ -12,7 +12,7 @@ import { Lazy } from 'mingo/lazy'
 import { Query } from 'mingo/query'
 import type { Options } from 'mingo/types'
 import { parseSort, pathValues, sortDocuments } from './compare.js'
-import { bsonType, rawOf } from './values.js'
+import { bsonType, rawOf, toView } from './values.js'
 
 const TYPE_NAMES: Record<number, string> = {
   1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId', 8: 'bool', 9: 'date',
@@ -100,6 +100,13 @@ export function compileFilter(filter: Document, extra?: Partial<Options>): (view
 
 export function runPipeline(documents: Document[], pipeline: Document[], extra?: Partial<Options>): Document[] {
   return new Aggregator(pipeline, mingoOptions(extra)).run(documents) as Document[]
+}
+
+/** A command's `let`: each value is an expression, evaluated once with no current document (so `$literal` works). */
+export function evaluateLet(variables: Document | undefined): Document | undefined {
+  if (!variables || typeof variables !== 'object') return undefined
+  const [evaluated] = runPipeline([{}], [{ $replaceWith: toView(variables) }])
+  return evaluated
 }
 
 export { Query }

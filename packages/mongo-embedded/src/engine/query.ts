@@ -3,7 +3,7 @@ import type { Document } from 'bson'
 import { Query } from 'mingo/query'
 import { parseSort, sortDocuments } from './compare.js'
 import { badValue } from './errors.js'
-import { compileFilter, mingoOptions } from './mingo.js'
+import { compileFilter, evaluateLet, mingoOptions } from './mingo.js'
 import type { CollectionState } from './store.js'
 import { bsonType, idFirst, retype, toNumber, toView, valueKey, viewOf } from './values.js'
 
@@ -33,7 +33,7 @@ export function matcher(filter: Document | undefined, options: SelectOptions = {
   if (!filter || Object.keys(filter).length === 0) return () => true
   let test: (view: Document) => boolean
   try {
-    test = compileFilter(toView(filter) as Document, options.let ? mingoOptions({ variables: toView(options.let) as Document }) : undefined)
+    test = compileFilter(toView(filter) as Document, options.let ? mingoOptions({ variables: evaluateLet(options.let) }) : undefined)
   } catch (error) {
     throw badValue((error as Error).message)
   }

@@ -1,11 +1,13 @@
 // Update documents: operators run by mingo on a view, with the checks and operators mingo lacks done here, and results
 // typed back to BSON (a $set value keeps the type the client sent; $inc widens Int32 → Long → Double → Decimal128).
 import { type Document, ObjectId } from 'bson'
-import { updateOne as mingoUpdateOne, update as mingoUpdate } from 'mingo/updater'
+import { update as mingoUpdate } from 'mingo/updater'
 import { pathValues } from './compare.js'
 import { badValue, CommandError, typeMismatch } from './errors.js'
-import { mingoOptions, typeAlias } from './mingo.js'
+import { mingoOptions, runPipeline, typeAlias } from './mingo.js'
 import { arithmeticResult, bsonType, idFirst, isNumeric, retype, toNumber, toView, valueKey, viewOf } from './values.js'
+
+const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith'])
 
 export function isOperatorUpdate(update: Document): boolean {
   const keys = Object.keys(update)
@@ -100,14 +102,25 @@ export interface UpdateOptions {
   filter?: Document
   /** True when the update creates the document (upsert): `$setOnInsert` then applies. */
   inserting?: boolean
+  /** The command's `let` variables, already evaluated (views). */
+  variables?: Document
 }
 
 /** Applies an update document, a replacement or a pipeline to a stored document and returns the new stored document. */
 export function applyUpdate(before: Document, update: Document | Document[], options: UpdateOptions = {}): Document {
   if (Array.isArray(update)) {
-    const docs = [deepClone(viewOf(before))]
-    mingoUpdateOne(docs, {}, update as never, {}, mingoOptions())
-    return finish(before, retype(docs[0], before) as Document)
+    // Run as an aggregation over the one document: mingo's updater trips over field names with '$' or '.' here.
+    for (const stage of update) {
+      const name = Object.keys(stage ?? {})[0] ?? ''
+      if (!PIPELINE_UPDATE_STAGES.has(name)) throw new CommandError(72, 'InvalidOptions', `${name} is not allowed to be used within an update`)
+    }
+    let result: Document | undefined
+    try {
+      ;[result] = runPipeline([deepClone(viewOf(before))], toView(update) as Document[], { variables: options.variables })
+    } catch (error) {
+      throw badValue((error as Error).message)
+    }
+    return finish(before, retype(result ?? {}, before) as Document)
   }
   if (!isOperatorUpdate(update)) {
     for (const key of Object.keys(update)) if (key.startsWith('$')) throw badValue(`The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document.`)
@@ -125,7 +138,7 @@ export function applyUpdate(before: Document, update: Document | Document[], opt
     try {
       mingoUpdate(view, toView(effective) as never, options.arrayFilters?.map((filter) => toView(filter) as Document), options.filter ? (toView(options.filter) as Document) : undefined, {
         cloneMode: 'deep',
-        queryOptions: mingoOptions(),
+        queryOptions: mingoOptions({ variables: options.variables }),
       })
     } catch (error) {
       if (error instanceof CommandError) throw error
