@@ -137,9 +137,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
       if (reason) throw new RuntimeError('INVALID_FUNCTION_NAME', `invalid function name: ${reason}`)
 
       let target = name
-      let record = init.debugSource ? undefined : await cache.recordFast(name)
+      // Await only real promises: a warm call should not pay a microtask per lookup.
+      let record = init.debugSource ? undefined : cache.recordFast(name)
+      if (record instanceof Promise) record = await record
       if (!record && !init.debugSource) {
-        record = name.startsWith('__') ? undefined : await cache.recordFast('__default__')
+        record = name.startsWith('__') ? undefined : cache.recordFast('__default__')
+        if (record instanceof Promise) record = await record
         if (!record) throw new RuntimeError('FUNCTION_NOT_FOUND', `function ${name} not found`)
         target = '__default__'
       }
@@ -158,16 +161,20 @@ export function createExecutor(options: ExecutorOptions): Executor {
         ...(args ? { args } : {}),
       })
 
-      const final = async (ctx: FunctionContext) => {
+      const final = (ctx: FunctionContext): Promise<unknown> => {
         if (init.debugSource) {
           cold = true
-          const handle = await cache.transient(name, init.debugSource.source, init.debugSource.language, callOptions, restoreMaps)
-          return sandbox.run(handle, ctx, limits())
+          return cache
+            .transient(name, init.debugSource.source, init.debugSource.language, callOptions, restoreMaps)
+            .then((handle) => sandbox.run(handle, ctx, limits()))
         }
-        return sandbox.run(await load(target), ctx, limits())
+        const handle = load(target)
+        return handle instanceof Promise ? handle.then((loaded) => sandbox.run(loaded, ctx, limits())) : sandbox.run(handle, ctx, limits())
       }
       const links: Interceptor[] = interceptors.length ? [...interceptors] : []
-      if (target !== '__interceptor__' && (await cache.recordFast('__interceptor__'))) {
+      let interceptorRecord = target === '__interceptor__' ? undefined : cache.recordFast('__interceptor__')
+      if (interceptorRecord instanceof Promise) interceptorRecord = await interceptorRecord
+      if (interceptorRecord) {
         links.push(async (ctx, next) => sandbox.run(await load('__interceptor__'), ctx, limits([next])))
       }
       const chain = links.length ? compose(links, final) : final

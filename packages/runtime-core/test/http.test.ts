@@ -187,3 +187,29 @@ describe.each(EXPRESS_VERSIONS)('__interceptor__ over HTTP on %s', (_label, expr
     expect([chained.status, await chained.json()]).toEqual([200, { ran: 'job', kind: 'invoke' }])
   })
 })
+
+describe.each(EXPRESS_VERSIONS)('client disconnect on %s', (_label, express) => {
+  it('aborts ctx.signal when the client goes away before the answer', async () => {
+    served = await serve(express, [
+      {
+        name: 'wait',
+        source: `import cloud from '@scraping-run/cloud'
+        export default (ctx: any) => new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => { cloud.shared.set('aborted', ctx.signal.reason.code); resolve('gone') })
+        })`,
+      },
+      { name: 'check', source: 'import cloud from "@scraping-run/cloud"\nexport default () => ({ aborted: cloud.shared.get("aborted") ?? null })' },
+    ])
+    const controller = new AbortController()
+    const pending = fetch(`${served.base}/fn/wait`, { signal: controller.signal }).catch((error) => error.name)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    controller.abort()
+    expect(await pending).toBe('AbortError')
+    let seen: unknown
+    for (let i = 0; i < 100 && !(seen as any)?.aborted; i++) {
+      seen = await json(await fetch(`${served.base}/fn/check`))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(seen).toEqual({ aborted: 'ABORTED' })
+  })
+})

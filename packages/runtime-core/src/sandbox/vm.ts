@@ -128,7 +128,8 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     },
     async run(handle: SandboxHandle, ctx: FunctionContext, callOptions: SandboxCallOptions) {
       const { entry } = handle as VmHandle
-      return scope.run(callOptions, () => entry(ctx, ...(callOptions.args ?? [])))
+      const args = callOptions.args
+      return scope.run(callOptions, () => (args ? entry(ctx, ...args) : entry(ctx)))
     },
     unload(names) {
       const wanted = new Set(names)
