@@ -39,7 +39,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function createToolCatalog(executor: McpExecutor, compile: CompileSchema, options: CatalogOptions): ToolCatalog {
-  const report = (error: Error) => options.onError?.(error)
+  // Without onError a broken tool would just be missing from the list, with no hint why: say so on the console.
+  const report = options.onError ?? ((error: Error) => console.warn(`@scraping-run/mcp-adapter: ${error.message}`))
   const listeners = new Set<() => void>()
   // Compiled validators by schema text, kept across rebuilds (compiling is the expensive part of a rebuild); a schema
   // that does not compile is remembered as its error so it is reported once, not on every store change.

@@ -97,7 +97,10 @@ export interface McpHandlerOptions {
    * Without it, every caller is let in with `ctx.user = null`.
    */
   authenticate?: (req: McpHttpRequest) => McpUser | null | Promise<McpUser | null>
-  /** Reports problems that do not fail a request: a function with an unusable schema, a failed tool-list refresh. */
+  /**
+   * Reports problems that do not fail a request: a function with an unusable schema, a failed tool-list refresh, a
+   * request the MCP SDK rejected. Default: tool-list problems go to `console.warn`, the rest is dropped.
+   */
   onError?: (error: Error) => void
 }
 
