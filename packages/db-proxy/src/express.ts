@@ -9,10 +9,12 @@ import type { DbProxy } from './proxy.js'
 import type { ProxyUser } from './types.js'
 
 export interface DbProxyRouterOptions {
-  /** Verifies `Authorization: Bearer <jwt>` (HS256); the payload becomes the user. Without it every request is anonymous. */
+  /** Verifies `Authorization: Bearer <jwt>` (HS256); the payload becomes the user. Without it (and `getUser`) every request is anonymous. */
   jwtSecret?: string
   /** The largest body read, in bytes (default: the proxy's `limits.maxBodyBytes`). */
   maxBodyBytes?: number
+  /** Your own authentication instead of the JWT (e.g. `(req) => req.user` after a session middleware). */
+  getUser?: (req: Request | IncomingMessage) => ProxyUser | Promise<ProxyUser>
 }
 
 /** An Express-compatible router function (`(req, res, next)`), to mount with `app.use(path, …)`. */
@@ -46,8 +48,17 @@ function readBody(req: IncomingMessage, cap: number): Promise<string> {
       if (size > cap) over = true
       if (!over) chunks.push(chunk)
     })
-    req.on('end', () => (over ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))))
+    let ended = false
+    req.on('end', () => {
+      ended = true
+      if (over) reject(new TooLarge())
+      else resolve(Buffer.concat(chunks).toString('utf8'))
+    })
     req.on('error', reject)
+    // A client that goes away mid-body: settle, so nothing waits forever.
+    req.on('close', () => {
+      if (!ended) reject(new Error('the client closed the request before sending the whole body'))
+    })
   })
 }
 
@@ -77,9 +88,10 @@ export function dbProxyRouter(proxy: DbProxy, options: DbProxyRouterOptions = {}
       return
     }
 
-    let user: ProxyUser = null
     const header = req.headers.authorization
-    if (jwtSecret && typeof header === 'string' && header.startsWith('Bearer ')) user = parseToken(header, { secret: jwtSecret })
+    const userReady: Promise<ProxyUser> = options.getUser
+      ? Promise.resolve().then(() => options.getUser!(req))
+      : Promise.resolve(jwtSecret && typeof header === 'string' && header.startsWith('Bearer ') ? parseToken(header, { secret: jwtSecret }) : null)
 
     const bodyReady: Promise<unknown> =
       // A body parser in front (express.json()) already read it; its own limit applies.
@@ -93,8 +105,8 @@ export function dbProxyRouter(proxy: DbProxy, options: DbProxyRouterOptions = {}
             }
           })
 
-    bodyReady
-      .then((body) => proxy.handle(policy, body, user, { headers: req.headers, request: req }))
+    Promise.all([bodyReady, userReady])
+      .then(([body, user]) => proxy.handle(policy, body, user, { headers: req.headers, request: req }))
       .then((result) => send(res, result.status, result.body))
       .catch((error) => {
         if (error instanceof TooLarge) {

@@ -53,6 +53,7 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
   let store = createPolicyStore(options.policies, validators)
   const injector: Injector = options.injector ?? ((user) => (user && typeof user === 'object' ? user : {}))
   const accessors = new Map<string, MongoAccessor>()
+  const tenantDbs = new Map<string, Db>()
 
   function accessorFor(db: Db): MongoAccessor {
     let accessor = accessors.get(db.databaseName)
@@ -67,7 +68,12 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     if (typeof name !== 'string' || !TENANT_NAME.test(name) || RESERVED_DBS.has(name)) {
       throw new DbProxyError('BAD_REQUEST', `the tenant resolver returned ${JSON.stringify(name)}, which is not a usable database name`)
     }
-    return options.db.client.db(name)
+    let db = tenantDbs.get(name)
+    if (!db) {
+      if (tenantDbs.size >= 1000) tenantDbs.clear()
+      tenantDbs.set(name, (db = options.db.client.db(name)))
+    }
+    return db
   }
 
   const proxy: DbProxy = {

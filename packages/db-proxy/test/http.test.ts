@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createDbProxy, type Policy } from '../src/index.js'
 import { A } from './helpers.js'
 import { useDb } from './mongo.js'
+import { dbProxyRouter } from '../src/express.js'
 import { EXPRESS_VERSIONS, post, SECRET, serve } from './server.js'
 
 const { db } = useDb()
@@ -129,6 +130,30 @@ describe('tenants over HTTP', () => {
     } finally {
       await server.close()
       await db().client.db(tenantDb).dropDatabase()
+    }
+  })
+})
+
+describe('getUser', () => {
+  it('takes the user from the host app instead of a JWT', async () => {
+    const app = EXPRESS_VERSIONS[1][1]()
+    app.use((req, _res, next) => {
+      ;(req as unknown as { user: unknown }).user = req.headers['x-user'] ? { uid: req.headers['x-user'] } : null
+      next()
+    })
+    const proxy = createDbProxy({ db: db(), policies: { app: { notes: { read: 'has(auth.uid)' } } } })
+    app.use('/proxy', dbProxyRouter(proxy, { getUser: (req) => (req as unknown as { user: { uid: string } | null }).user }))
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    try {
+      const ask = (user?: string) =>
+        fetch(`${base}/proxy/app`, { method: 'POST', headers: user ? { 'x-user': user } : {}, body: JSON.stringify({ action: A.read, collectionName: 'notes' }) })
+      expect((await ask('alice')).status).toBe(200)
+      expect((await ask()).status).toBe(403)
+    } finally {
+      server.closeAllConnections?.()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })
