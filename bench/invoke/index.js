@@ -60,9 +60,13 @@ while (JSON.stringify(payload).length < 1024) payload.items.push({ id: payload.i
 await writeFile(bodyFile, JSON.stringify(payload).slice(0, 1024 * 2))
 const loadScript = fileURLToPath(new URL('./load.js', import.meta.url))
 
+// The servers live in this process and the load in a child, so this process's CPU time during a round is the server's cost.
 async function measure(url, seconds) {
+  const cpu = process.cpuUsage()
   const { stdout } = await run(process.execPath, [loadScript, url, String(seconds), String(CONNECTIONS), bodyFile], { maxBuffer: 1 << 20 })
-  return JSON.parse(stdout)
+  const used = process.cpuUsage(cpu)
+  const result = JSON.parse(stdout)
+  return { ...result, cpuUsPerRequest: (used.user + used.system) / result.requests }
 }
 
 console.log(`throughput: ${ROUNDS} rounds × ${SECONDS}s per server, ${CONNECTIONS} keep-alive connections, ${JSON.stringify(payload).length} B JSON body`)
@@ -86,15 +90,18 @@ const summary = Object.fromEntries(
       rps: median(list.map((r) => r.requests / r.seconds)),
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
+      cpu: median(list.map((r) => r.cpuUsPerRequest)),
     },
   ]),
 )
 for (const [name, s] of Object.entries(summary)) {
-  console.log(`  ${name.padEnd(10)} ${s.rps.toFixed(0).padStart(7)} req/s   p50 ${s.p50.toFixed(2)} ms   p99 ${s.p99.toFixed(2)} ms`)
+  console.log(`  ${name.padEnd(10)} ${s.rps.toFixed(0).padStart(7)} req/s   p50 ${s.p50.toFixed(2)} ms   p99 ${s.p99.toFixed(2)} ms   server CPU ${s.cpu.toFixed(0)} µs/req`)
 }
 // Each round measured both back to back; the median of the per-round ratios resists drift on a busy machine.
 const ratios = results.functions.map((r, i) => r.requests / r.seconds / (results.bare[i].requests / results.bare[i].seconds))
 console.log(`  ratio functions/bare: ${median(ratios).toFixed(3)} median of per-round ratios [${ratios.map((x) => x.toFixed(2)).join(', ')}]; ratio of medians ${(summary.functions.rps / summary.bare.rps).toFixed(3)} (target ≥ 0.90)`)
+const cpuRatios = results.functions.map((r, i) => results.bare[i].cpuUsPerRequest / r.cpuUsPerRequest)
+console.log(`  by server CPU per request (bare/functions): ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((x) => x.toFixed(2)).join(', ')}]`)
 bareServer.close()
 fnServer.close()
 await executor.close()
