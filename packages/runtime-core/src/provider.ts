@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { CloudError, createTokenHelpers, setCloudProvider } from '@scraping-run/cloud'
-import type { CloudMongo, CloudSdk, CloudSocket, CloudStorage, FunctionContext, InvokeParams } from '@scraping-run/cloud'
+import type { CloudErrorCode, CloudMongo, CloudSdk, CloudSocket, CloudStorage, FunctionContext, InvokeParams } from '@scraping-run/cloud'
 import type { Db, MongoClient } from 'mongodb'
-import { RuntimeError, type RuntimeErrorCode } from './errors.js'
+import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from './errors.js'
 import { importPeer } from './peer.js'
 import type { InvokeInit, InvokeResult, MongoOption } from './types.js'
 
@@ -116,7 +116,12 @@ export function createSdk(options: SdkOptions): CreatedSdk {
         },
         depth,
       )
-      if (result.error) throw new RuntimeError(result.error.code as RuntimeErrorCode, result.error.message)
+      if (result.error) {
+        // Keep the callee's code, and its error as the cause, so the caller can tell TIMEOUT from NOT_CONFIGURED.
+        const { code, message } = result.error
+        if ((RUNTIME_ERROR_CODES as readonly string[]).includes(code)) throw new RuntimeError(code as RuntimeErrorCode, message, { cause: result.error })
+        throw new CloudError(code as CloudErrorCode, message, { cause: result.error })
+      }
       return result.data as T
     },
     getToken: (payload, tokenOptions) => tokens.getToken(payload, tokenOptions),

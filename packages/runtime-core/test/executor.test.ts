@@ -338,3 +338,22 @@ describe('startup', () => {
     })
   })
 })
+
+describe('cloud.invoke errors', () => {
+  it('rethrow the callee error code, with the callee error as cause', async () => {
+    const { executor } = executorWith([
+      { name: 'slow', source: 'export default () => new Promise(() => {})', timeoutMs: 30 },
+      { name: 'unconfigured', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.storage' },
+      {
+        name: 'caller',
+        source: `import cloud from '@scraping-run/cloud'
+        export default async (ctx: any) => {
+          try { await cloud.invoke(ctx.body) } catch (error: any) { return [error.name, error.code, error.cause?.code] }
+        }`,
+      },
+    ])
+    expect((await executor.invoke('caller', { body: 'slow' })).data).toEqual(['RuntimeError', 'TIMEOUT', 'TIMEOUT'])
+    expect((await executor.invoke('caller', { body: 'unconfigured' })).data).toEqual(['CloudError', 'NOT_CONFIGURED', 'NOT_CONFIGURED'])
+    expect((await executor.invoke('caller', { body: 'nope' })).data).toEqual(['RuntimeError', 'FUNCTION_NOT_FOUND', 'FUNCTION_NOT_FOUND'])
+  })
+})
