@@ -49,9 +49,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
       try {
         listener(event)
       } catch (error) {
-        queueMicrotask(() => {
-          throw error
-        })
+        // A listener's bug must not stop the other listeners, nor take the host down.
+        console.error('[scraping-run] an executor.watch listener threw:', error)
       }
     }
   }
@@ -217,7 +216,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   return {
     store,
     sandbox,
-    invoke: (name, init = {}) => run(name, init, 0) as Promise<InvokeResult<any>>,
+    invoke: (name, init) => run(name, init ?? {}, 0) as Promise<InvokeResult<any>>,
     use(interceptor) {
       if (typeof interceptor !== 'function') throw new RuntimeError('BAD_REQUEST', 'use(interceptor) expects a function (ctx, next) => result')
       interceptors.push(interceptor)

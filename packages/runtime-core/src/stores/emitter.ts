@@ -15,9 +15,8 @@ export function createListeners() {
         try {
           listener(event)
         } catch (error) {
-          queueMicrotask(() => {
-            throw error
-          })
+          // A listener's bug must not stop the other listeners, nor take the host down.
+          console.error('[scraping-run] a function store listener threw:', error)
         }
       }
     },
