@@ -61,10 +61,8 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
       ...(sort ? { sort } : {}),
       ...(request.projection ? { projection: request.projection } : {}),
     })
-    const [list, total] = await Promise.all([
-      cursor.toArray(),
-      request.count ? collection.countDocuments(request.query) : Promise.resolve(undefined),
-    ])
+    const list = await cursor.toArray()
+    const total = request.count ? await collection.countDocuments(request.query) : undefined
     const result: ReadResult = { list: list.map(toRelaxedEJSON) as ReadResult['list'], limit: request.limit, offset: request.offset }
     if (total !== undefined) result.total = total
     return result
