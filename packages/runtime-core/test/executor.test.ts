@@ -357,3 +357,20 @@ describe('cloud.invoke errors', () => {
     expect((await executor.invoke('caller', { body: 'nope' })).data).toEqual(['RuntimeError', 'FUNCTION_NOT_FOUND', 'FUNCTION_NOT_FOUND'])
   })
 })
+
+describe('vmSandbox({ syncTimeoutMs })', () => {
+  it('interrupts a synchronous endless loop, in a call or at load, and the host keeps serving', async () => {
+    const { executor } = executorWith(
+      [
+        { name: 'spin', source: 'export default (ctx: any) => { if (ctx.body === "spin") { while (true) {} } return "fine" }' },
+        { name: 'spinAtLoad', source: 'while (true) {}\nexport default () => 1' },
+      ],
+      { sandbox: vmSandbox({ syncTimeoutMs: 50 }) },
+    )
+    const spun = await executor.invoke('spin', { body: 'spin' })
+    expect(spun.error?.code).toBe('TIMEOUT')
+    expect(spun.error?.message).toContain('syncTimeoutMs')
+    expect((await executor.invoke('spin', { body: 'no' })).data).toBe('fine')
+    expect((await executor.invoke('spinAtLoad')).error?.code).toBe('TIMEOUT')
+  })
+})

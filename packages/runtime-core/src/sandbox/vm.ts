@@ -11,6 +11,12 @@ import { createSandboxGlobals, reportLate, type CallScope } from './globals.js'
 export interface VmSandboxOptions {
   /** The folder whose `node_modules` (and its parents') npm imports resolve from. Default: `process.cwd()`. */
   modulesRoot?: string
+  /**
+   * Opt-in: interrupt the synchronous part of a call (and of loading a module) after this many ms, so `while (true) {}`
+   * fails with `TIMEOUT` instead of freezing the host. Costs tens of µs per call (V8 arms a watchdog thread). Code that
+   * runs after the function's first `await` is not covered; the executor's `timeoutMs` still ends the call for the caller.
+   */
+  syncTimeoutMs?: number
 }
 
 interface ModuleInstance {
@@ -60,6 +66,31 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
   const hostRequire = createRequire(join(resolve(options.modulesRoot ?? process.cwd()), '__scraping_run_functions__.js'))
   const registry = new Map<string, ModuleInstance>()
   let disposed = false
+  const syncTimeoutMs = options.syncTimeoutMs
+  const trampoline = syncTimeoutMs ? new vm.Script('__scrapingRunCall()', { filename: 'scraping-run:call' }) : undefined
+  let guarding = false
+
+  /** Runs `work` under the synchronous watchdog when one is configured (not nested: the outer one covers inner work). */
+  function guarded<T>(name: string, work: () => T): T {
+    if (!trampoline || guarding) return work()
+    let result: T | undefined
+    ;(context as Record<string, unknown>).__scrapingRunCall = () => {
+      result = work()
+    }
+    guarding = true
+    try {
+      trampoline.runInContext(context, { timeout: syncTimeoutMs })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new RuntimeError('TIMEOUT', `${name} ran synchronously for more than ${syncTimeoutMs} ms (syncTimeoutMs)`, { cause: error })
+      }
+      throw error
+    } finally {
+      guarding = false
+      delete (context as Record<string, unknown>).__scrapingRunCall
+    }
+    return result as T
+  }
 
   function instantiate(unit: LoadUnit, chain: string[]): unknown {
     const { compiled } = unit
@@ -107,7 +138,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     kind: 'vm',
     load(unit, callOptions) {
       if (disposed) throw new RuntimeError('EXECUTOR_CLOSED', 'the sandbox was disposed')
-      const exports = scope.run(callOptions, () => instantiate(unit, [])) as any
+      const exports = scope.run(callOptions, () => guarded(unit.compiled.name, () => instantiate(unit, []))) as any
       const name = unit.compiled.name
       const entry =
         typeof exports === 'function'
@@ -129,7 +160,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     async run(handle: SandboxHandle, ctx: FunctionContext, callOptions: SandboxCallOptions) {
       const { entry } = handle as VmHandle
       const args = callOptions.args
-      return scope.run(callOptions, () => (args ? entry(ctx, ...args) : entry(ctx)))
+      return scope.run(callOptions, () => guarded(handle.name, () => (args ? entry(ctx, ...args) : entry(ctx))))
     },
     unload(names) {
       const wanted = new Set(names)
