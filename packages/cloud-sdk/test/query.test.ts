@@ -40,6 +40,12 @@ describe('where() encoding', () => {
     expect(sent[0].query).toEqual(expected)
   })
 
+  it('refuses a filter whose values are all undefined (it would match everything)', () => {
+    const { db } = recorder()
+    expect(() => db.collection('c').where({ author: undefined })).toThrow('every value is undefined')
+    expect(() => db.collection('c').where({ author: undefined, n: 1 })).not.toThrow()
+  })
+
   it('refuses update operators in where() and query operators in update()', () => {
     const { db } = recorder()
     expect(() => db.collection('c').where({ n: _.inc(1) })).toThrow(CloudError)

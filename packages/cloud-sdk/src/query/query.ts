@@ -47,6 +47,13 @@ export class Query<T = Record<string, unknown>> {
 
   /** Filters by a plain object (LAF style: nested objects match dotted paths) with `db.command` operators. */
   where(query: Record<string, unknown> | unknown): Query<T> {
+    // `where({author: maybeUndefined})` would otherwise become `{}` and match (or remove) everything.
+    if (query !== null && typeof query === 'object' && !Array.isArray(query)) {
+      const values = Object.values(query as Record<string, unknown>)
+      if (values.length > 0 && values.every((value) => value === undefined)) {
+        throw new CloudError('INVALID_ARGUMENT', 'where(query): every value is undefined, which would match every document')
+      }
+    }
     return this.next({ filter: encodeQuery(query) })
   }
 
