@@ -16,6 +16,8 @@ export interface CloudClientOptions {
   policy?: string
   /** Where the proxy is mounted (default `/proxy`). */
   proxyPath?: string
+  /** Where the functions are mounted (default `/`; e.g. `/fn` when the app does `app.use('/fn', functionsMiddleware(…))`). */
+  functionsPath?: string
   /** Returns the user's JWT (or nothing when signed out); sent as `Authorization: Bearer …`. */
   getToken?: () => string | null | undefined | Promise<string | null | undefined>
   /** A `fetch` to use instead of the global one. */
@@ -25,7 +27,7 @@ export interface CloudClientOptions {
 export interface CloudClient {
   /** The query builder; each request goes to `POST {baseUrl}{proxyPath}/{policy}`. */
   database(): Db
-  /** Calls the function `name` with `POST {baseUrl}/{name}` and a JSON body; resolves with its (JSON or text) answer. */
+  /** Calls the function `name` with `POST {baseUrl}{functionsPath}/{name}` and a JSON body; resolves with its (JSON or text) answer. */
   invoke<T = unknown>(name: string, body?: unknown): Promise<T>
 }
 
@@ -37,7 +39,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
   if (!options || typeof options.baseUrl !== 'string') {
     throw new CloudError('INVALID_ARGUMENT', "createCloudClient({baseUrl}) needs the app's URL, e.g. 'https://api.example.com'")
   }
-  const { baseUrl, policy = 'app', proxyPath = '/proxy', getToken } = options
+  const { baseUrl, policy = 'app', proxyPath = '/proxy', functionsPath = '/', getToken } = options
   const doFetch = options.fetch ?? globalThis.fetch
   if (typeof doFetch !== 'function') throw new CloudError('INVALID_ARGUMENT', 'no fetch available: pass createCloudClient({fetch})')
 
@@ -68,7 +70,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
     database: () => (db ??= new Db(transport)),
     async invoke<T>(name: string, body?: unknown): Promise<T> {
       if (typeof name !== 'string' || name.length === 0) throw new CloudError('INVALID_ARGUMENT', 'invoke(name) needs a function name')
-      const response = await post(join(baseUrl, name.split('/').map(encodeURIComponent).join('/')), body)
+      const response = await post(join(join(baseUrl, functionsPath), name.split('/').map(encodeURIComponent).join('/')), body)
       const text = await response.text()
       const type = response.headers.get('content-type') ?? ''
       const value = type.includes('json') && text ? JSON.parse(text) : text

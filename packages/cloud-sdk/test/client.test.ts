@@ -34,11 +34,15 @@ describe('createCloudClient', () => {
   })
 
   it('invoke() posts JSON to the function and returns its answer; failures throw with the status', async () => {
-    const { fetch, calls } = fakeFetch((url) => (url.endsWith('/hello') ? json({ hi: 'there' }) : json({ error: 'nope' }, 404)))
+    const { fetch, calls } = fakeFetch((url) => (url.endsWith('/hello') || url.endsWith('/a/b') ? json({ hi: 'there' }) : json({ error: 'nope' }, 404)))
     const client = createCloudClient({ baseUrl: 'https://api.test', fetch })
     expect(await client.invoke('hello', { a: 1 })).toEqual({ hi: 'there' })
     expect(JSON.parse(calls[0].init.body as string)).toEqual({ a: 1 })
     await expect(client.invoke('missing')).rejects.toMatchObject({ status: 404, message: expect.stringContaining('nope') })
+    expect(calls[0].url).toBe('https://api.test/hello')
+    const mounted = createCloudClient({ baseUrl: 'https://api.test', functionsPath: '/fn', fetch })
+    await mounted.invoke('a/b', {})
+    expect(calls.at(-1)!.url).toBe('https://api.test/fn/a/b')
   })
 
   it('needs a baseUrl', () => {
