@@ -57,7 +57,10 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
 
   function accessorFor(db: Db): MongoAccessor {
     let accessor = accessors.get(db.databaseName)
-    if (!accessor) accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits)))
+    if (!accessor) {
+      if (accessors.size >= 1000) accessors.clear()
+      accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits)))
+    }
     return accessor
   }
 
@@ -80,7 +83,9 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     limits,
     async handle(policyName, body, user, context = {}) {
       try {
-        if (typeof policyName !== 'string' || policyName.length === 0) throw new DbProxyError('POLICY_NOT_FOUND', 'no policy name given')
+        if (typeof policyName !== 'string' || policyName.length === 0 || policyName.length > 128 || policyName.startsWith('$')) {
+          throw new DbProxyError('POLICY_NOT_FOUND', `policy ${JSON.stringify(String(policyName).slice(0, 128))} not found`)
+        }
         const request = parseRequest(body, limits)
         const db = await resolveDb(policyName, user, context)
         const policy = await store.get(policyName, db)

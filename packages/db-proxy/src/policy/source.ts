@@ -10,6 +10,7 @@ export type PolicySource = Record<string, Policy> | ((name: string) => Policy | 
 export const DEFAULT_POLICY_COLLECTION = '__policies__'
 const CACHE_MS = 5_000
 const MAX_VERSIONS = 256
+const MAX_CACHED = 1000
 
 function isCollection(value: unknown): value is Collection {
   return (
@@ -88,6 +89,12 @@ export function createPolicyStore(source: PolicySource | undefined, validators: 
       const hit = cache.get(key)
       if (hit && hit.expires > now()) return hit.value
       const value = load(name, db)
+      // Requests for made-up names must not grow the cache without bound.
+      if (cache.size >= MAX_CACHED) {
+        const time = now()
+        for (const [cached, entry] of cache) if (entry.expires <= time) cache.delete(cached)
+        if (cache.size >= MAX_CACHED) cache.clear()
+      }
       cache.set(key, { expires: now() + CACHE_MS, value })
       // A failed load is not cached: the next request tries again.
       value.catch(() => cache.delete(key))
