@@ -157,3 +157,19 @@ describe('getUser', () => {
     }
   })
 })
+
+describe('body cap', () => {
+  it('answers 413 at once when the declared length is far over the cap, and 413 after draining when slightly over', async () => {
+    const server = await serve(EXPRESS_VERSIONS[0][1], createDbProxy({ db: db(), policies: { app: policy } }), { maxBodyBytes: 1024 })
+    try {
+      const far = await post(server.base, 'app', { action: A.add, collectionName: 'posts', data: { title: 'x'.repeat(64 * 1024) } }, alice)
+      expect(far).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } })
+      const near = await post(server.base, 'app', { action: A.add, collectionName: 'posts', data: { title: 'x'.repeat(2 * 1024) } }, alice)
+      expect(near).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } })
+      const fits = await post(server.base, 'app', { action: A.count, collectionName: 'posts', query: {} })
+      expect(fits.status).toBe(200)
+    } finally {
+      await server.close()
+    }
+  })
+})
