@@ -27,6 +27,7 @@ describe('rule forms', () => {
     ['an action without a rule refuses', { posts: { add: true } }, read, admin, false],
     ['a collection not in the policy refuses', { users: { read: true } }, read, admin, false],
     ['LAF v1 ".read" key', { posts: { '.read': true } as never }, read, {}, true],
+    ['LAF watch rules are accepted and unused', { posts: { read: true, watch: true } as never }, read, {}, true],
     ['count has its own rule', { posts: { read: true, count: false } }, { action: A.count }, {}, false],
     ['remove rule', { posts: { remove: 'auth.role == "admin"' } }, { action: A.remove, query: { _id: 'x' } }, admin, true],
   ]

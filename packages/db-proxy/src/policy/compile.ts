@@ -132,9 +132,10 @@ export function compilePolicy(policy: unknown, validators: ReadonlyMap<string, C
     if (schema && Array.isArray(rules.$schema)) throw invalid(`${name}.${collection}.$schema must be an object of field constraints`)
     const byPermission = new Map<Permission, CompiledRule[]>()
     for (const [key, value] of Object.entries(rules)) {
-      if (key === '$schema') continue
       // LAF v1 wrote permissions with a leading dot (".read").
       const permission = (key.startsWith('.') ? key.slice(1) : key) as Permission
+      // LAF policies may carry `watch` rules; there is no watch action here, so they are accepted and unused.
+      if (key === '$schema' || (permission as string) === 'watch') continue
       if (!PERMISSIONS.includes(permission)) {
         throw invalid(`${name}.${collection}: unknown action "${key}"; use ${PERMISSIONS.join(', ')} or $schema`)
       }
