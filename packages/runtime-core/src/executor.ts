@@ -6,7 +6,8 @@ import { createLogCollector } from './console.js'
 import { RuntimeError, toInvokeError } from './errors.js'
 import { compose } from './interceptors.js'
 import { invalidNameReason } from './names.js'
-import { createSdk, frames, installProvider } from './provider.js'
+import { createSdk, installProvider } from './provider.js'
+import { callScope } from './scope.js'
 import { vmSandbox } from './sandbox/vm.js'
 import { SourceMaps } from './sourcemap.js'
 import type { Executor, ExecutorEvent, ExecutorOptions, Interceptor, InvokeInit, InvokeResult, SandboxCallOptions, SandboxHandle } from './types.js'
@@ -178,7 +179,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       }
       const chain = links.length ? compose(links, final) : final
       data = await withTimeout(
-        frames.run({ runtime, depth, ctx }, () => chain(ctx)),
+        callScope.run({ runtime, depth, ctx, console: collector.bridge, env }, () => chain(ctx)),
         timeoutMs,
         abort,
         name,

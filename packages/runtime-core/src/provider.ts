@@ -1,19 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { CloudError, createTokenHelpers, setCloudProvider } from '@scraping-run/cloud'
 import type { CloudErrorCode, CloudMongo, CloudSdk, CloudSocket, CloudStorage, FunctionContext, InvokeParams } from '@scraping-run/cloud'
 import type { Db, MongoClient } from 'mongodb'
 import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from './errors.js'
 import { importPeer } from './peer.js'
+import { callScope } from './scope.js'
 import type { InvokeInit, InvokeResult, MongoOption } from './types.js'
 
-/** The invocation running now: which executor, how deep in `cloud.invoke`, and its context. */
-export interface InvocationFrame {
-  runtime: ProviderRuntime
-  depth: number
-  ctx: FunctionContext
-}
-
-export const frames = new AsyncLocalStorage<InvocationFrame>()
 
 export interface ProviderRuntime {
   sdk: CloudSdk
@@ -28,7 +20,7 @@ export function installProvider(runtime: ProviderRuntime): () => void {
   runtimes.push(runtime)
   if (runtimes.length === 1) {
     restoreProvider = setCloudProvider(() => {
-      const runtime = frames.getStore()?.runtime ?? runtimes[runtimes.length - 1]
+      const runtime = callScope.getStore()?.runtime ?? runtimes[runtimes.length - 1]
       if (!runtime) throw new CloudError('NO_PROVIDER', 'every executor has been closed')
       return runtime.sdk
     })
@@ -97,7 +89,7 @@ export function createSdk(options: SdkOptions): CreatedSdk {
       return getMongo()
     },
     async invoke<T>(name: string, params: InvokeParams = {}): Promise<T> {
-      const frame = frames.getStore()
+      const frame = callScope.getStore()
       const depth = (frame?.depth ?? 0) + 1
       if (depth > options.maxInvokeDepth) {
         throw new RuntimeError('INVOKE_DEPTH_EXCEEDED', `cloud.invoke('${name}') nested more than ${options.maxInvokeDepth} deep (runaway recursion?)`)
@@ -110,9 +102,9 @@ export function createSdk(options: SdkOptions): CreatedSdk {
           headers: params.headers,
           method: params.method,
           // Inherit the caller's user, so an interceptor sees the same identity on internal calls.
-          user: params.user !== undefined ? params.user : (frame?.ctx.user ?? null),
-          trigger: { kind: 'invoke', caller: frame?.ctx.functionName ?? null },
-          signal: frame?.ctx.signal,
+          user: params.user !== undefined ? params.user : (frame?.ctx?.user ?? null),
+          trigger: { kind: 'invoke', caller: frame?.ctx?.functionName ?? null },
+          signal: frame?.ctx?.signal,
         },
         depth,
       )

@@ -1,11 +1,5 @@
-import type { AsyncLocalStorage } from 'node:async_hooks'
-import type { ConsoleBridge, LogLevel } from '../types.js'
-
-/** What the vm sandbox knows about the call running now (carried by AsyncLocalStorage, so concurrent calls stay apart). */
-export interface CallScope {
-  console: ConsoleBridge
-  env: Record<string, string | undefined>
-}
+import { callScope as scope } from '../scope.js'
+import type { LogLevel } from '../types.js'
 
 // Web and Node globals a function may expect. `process` is deliberately not among them: functions get a small facade.
 const SHARED_GLOBALS = [
@@ -16,7 +10,7 @@ const SHARED_GLOBALS = [
 ] as const
 
 /** The global object of a vm sandbox's context. */
-export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Record<string, unknown> {
+export function createSandboxGlobals(): Record<string, unknown> {
   const globals: Record<string, unknown> = {}
   for (const name of SHARED_GLOBALS) {
     const value = (globalThis as Record<string, unknown>)[name]
@@ -30,7 +24,7 @@ export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Recor
       try {
         return (callback as (...args: unknown[]) => unknown)(...args)
       } catch (error) {
-        reportLate(scope, error)
+        reportLate(error)
       }
     }
   const wrapTimer =
@@ -91,7 +85,7 @@ export function createSandboxGlobals(scope: AsyncLocalStorage<CallScope>): Recor
 }
 
 /** Routes an error thrown after the function returned to the current invocation's console (or the host's). */
-export function reportLate(scope: AsyncLocalStorage<CallScope>, error: unknown): void {
+export function reportLate(error: unknown): void {
   const current = scope.getStore()
   if (current) current.console('error', ['Uncaught error in a callback:', error])
   else console.error('[scraping-run] uncaught error in a function callback:', error)

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import vm from 'node:vm'
@@ -6,7 +5,8 @@ import * as cloudModule from '@scraping-run/cloud'
 import type { FunctionContext } from '@scraping-run/cloud'
 import { RuntimeError } from '../errors.js'
 import type { LoadUnit, Sandbox, SandboxCallOptions, SandboxHandle } from '../types.js'
-import { createSandboxGlobals, reportLate, type CallScope } from './globals.js'
+import { callScope } from '../scope.js'
+import { createSandboxGlobals, reportLate } from './globals.js'
 
 export interface VmSandboxOptions {
   /** The folder whose `node_modules` (and its parents') npm imports resolve from. Default: `process.cwd()`. */
@@ -35,23 +35,29 @@ const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname
 
 // A promise a function rejects and never handles would, by Node's default, crash the host. Rejections of promises
 // made in a sandbox realm are reported instead; others keep Node's default behaviour when nobody else listens.
-const realms = new Map<unknown, AsyncLocalStorage<CallScope>>()
+const realms = new Set<unknown>()
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
-  const scope = realms.get(promise?.constructor)
-  if (scope) return reportLate(scope, reason)
+  if (realms.has(promise?.constructor)) return reportLate(reason)
   if (process.listenerCount('unhandledRejection') === 1) {
     process.nextTick(() => {
       throw reason
     })
   }
 }
-function guardRealm(promiseConstructor: unknown, scope: AsyncLocalStorage<CallScope>): () => void {
+function guardRealm(promiseConstructor: unknown): () => void {
   if (realms.size === 0) process.on('unhandledRejection', onUnhandledRejection)
-  realms.set(promiseConstructor, scope)
+  realms.add(promiseConstructor)
   return () => {
     realms.delete(promiseConstructor)
     if (realms.size === 0) process.off('unhandledRejection', onUnhandledRejection)
   }
+}
+
+/** Routes console output of `work` to the call's bridge; the executor usually has set exactly that already. */
+function withScope<T>(options: Pick<SandboxCallOptions, 'console' | 'env'>, work: () => T): T {
+  const current = callScope.getStore()
+  if (current && current.console === options.console && current.env === options.env) return work()
+  return callScope.run({ ...current, console: options.console, env: options.env }, work)
 }
 
 /**
@@ -59,10 +65,9 @@ function guardRealm(promiseConstructor: unknown, scope: AsyncLocalStorage<CallSc
  * NOT a security boundary: code can reach the host (e.g. through constructors of host objects). Run only trusted code.
  */
 export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
-  const scope = new AsyncLocalStorage<CallScope>()
-  const context = vm.createContext(createSandboxGlobals(scope), { name: 'scraping-run functions' })
+  const context = vm.createContext(createSandboxGlobals(), { name: 'scraping-run functions' })
   vm.runInContext('globalThis.global = globalThis', context)
-  const unguard = guardRealm(vm.runInContext('Promise', context), scope)
+  const unguard = guardRealm(vm.runInContext('Promise', context))
   const hostRequire = createRequire(join(resolve(options.modulesRoot ?? process.cwd()), '__scraping_run_functions__.js'))
   const registry = new Map<string, ModuleInstance>()
   let disposed = false
@@ -138,7 +143,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     kind: 'vm',
     load(unit, callOptions) {
       if (disposed) throw new RuntimeError('EXECUTOR_CLOSED', 'the sandbox was disposed')
-      const exports = scope.run(callOptions, () => guarded(unit.compiled.name, () => instantiate(unit, []))) as any
+      const exports = withScope(callOptions, () => guarded(unit.compiled.name, () => instantiate(unit, []))) as any
       const name = unit.compiled.name
       const entry =
         typeof exports === 'function'
@@ -160,7 +165,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     async run(handle: SandboxHandle, ctx: FunctionContext, callOptions: SandboxCallOptions) {
       const { entry } = handle as VmHandle
       const args = callOptions.args
-      return scope.run(callOptions, () => guarded(handle.name, () => (args ? entry(ctx, ...args) : entry(ctx))))
+      return withScope(callOptions, () => guarded(handle.name, () => (args ? entry(ctx, ...args) : entry(ctx))))
     },
     unload(names) {
       const wanted = new Set(names)
