@@ -1,7 +1,7 @@
 // createDbProxy's options against MongoDB: policy sources and caching, injector, tenants, database-backed constraints,
 // custom validators, the direct transport.
 import { describe, expect, it } from 'vitest'
-import { compilePolicy, createDbProxy, createDirectTransport, DbProxyError } from '../src/index.js'
+import { compilePolicy, createDatabaseProvider, createDbProxy, createDirectTransport, DbProxyError } from '../src/index.js'
 import { A } from './helpers.js'
 import { useDb } from './mongo.js'
 
@@ -146,5 +146,24 @@ describe('direct transport', () => {
     expect(await transport.send({ action: A.add, collectionName: 'direct', data: { _id: 'd1', n: 1 } })).toEqual({ code: 0, data: { _id: 'd1', insertedCount: 1 } })
     expect(await transport.send({ action: A.count, collectionName: 'direct' })).toEqual({ code: 0, data: { total: 1 } })
     expect(await transport.send({ action: A.read, collectionName: 'direct', limit: 1e9 })).toMatchObject({ code: 'BAD_REQUEST' })
+  })
+})
+
+describe('createDatabaseProvider (for runtimes)', () => {
+  it('database() is trusted and direct; database({policy}) applies the policy as the user', async () => {
+    await db().collection('__policies__').insertOne({ name: 'rt', rules: { diary: { read: 'query.owner == auth.uid', add: { data: { owner: 'value == auth.uid', text: {} } } } } })
+    const database = createDatabaseProvider({ db: db() })
+    const trusted = database(undefined, null)
+    expect(database({}, { uid: 'x' })).toBe(trusted)
+    expect(await trusted.collection('diary').add({ owner: 'ann', text: 'secret' })).toMatchObject({ ok: true })
+    expect(await trusted.collection('__policies__').where({ name: 'rt' }).count()).toEqual({ ok: true, total: 1 })
+
+    const asBob = database({ policy: 'rt' }, { uid: 'bob' })
+    expect(await asBob.collection('diary').where({ owner: 'ann' }).get()).toMatchObject({ ok: false, code: 'permission denied' })
+    expect(await asBob.collection('diary').add({ owner: 'ann', text: 'forged' })).toMatchObject({ ok: false })
+    expect(await asBob.collection('diary').add({ owner: 'bob', text: 'mine' })).toMatchObject({ ok: true })
+    expect(await asBob.collection('diary').where({ owner: 'bob' }).get()).toMatchObject({ ok: true, data: [{ owner: 'bob', text: 'mine' }] })
+    expect(await database({ policy: 'nope' }, null).collection('diary').get()).toMatchObject({ ok: false, code: 'POLICY_NOT_FOUND' })
+    expect(() => database({ policy: '' }, null)).toThrow('needs a policy name')
   })
 })

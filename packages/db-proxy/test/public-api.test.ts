@@ -11,6 +11,7 @@ describe('public API', () => {
         'DEFAULT_LIMITS',
         'DbProxyError',
         'compilePolicy',
+        'createDatabaseProvider',
         'createDbProxy',
         'createDirectTransport',
         'createMongoAccessor',
