@@ -8,6 +8,7 @@ import { compose } from './interceptors.js'
 import { invalidNameReason } from './names.js'
 import { createSdk, installProvider } from './provider.js'
 import { callScope } from './scope.js'
+import { CallAbort, CallOptions, withTimeout } from './abort.js'
 import { vmSandbox } from './sandbox/vm.js'
 import { SourceMaps } from './sourcemap.js'
 import type { Executor, ExecutorEvent, ExecutorOptions, Interceptor, InvokeInit, InvokeResult, SandboxCallOptions, SandboxHandle } from './types.js'
@@ -92,7 +93,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       echo: options.logToStdout,
     })
     // ctx.signal is created on first use: most functions never read it, and an AbortController per call is measurable.
-    const abort = lazyAbort(init.signal)
+    const abort = new CallAbort(init.signal)
     const ctx = {
       requestId,
       functionName: name,
@@ -112,13 +113,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     if (init.request) ctx.request = init.request
     if (init.response) ctx.response = init.response
     let cold = false
-    const callOptions = {
-      console: collector.bridge,
-      env,
-      get signal() {
-        return abort.signal
-      },
-    }
+    const callOptions = new CallOptions(collector.bridge, env, defaultTimeoutMs, abort)
 
     const load = (target: string): SandboxHandle | Promise<SandboxHandle> => {
       const warm = cache.peekHandle(target)
@@ -150,16 +145,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         throw new RuntimeError('METHOD_NOT_ALLOWED', `${name} does not answer ${ctx.method} (allowed: ${record.methods.join(', ')})`)
       }
       const timeoutMs = record?.timeoutMs ?? defaultTimeoutMs
-      // Built by hand, not spread: spreading would read the lazy signal getter.
-      const limits = (args?: unknown[]): SandboxCallOptions => ({
-        console: collector.bridge,
-        env,
-        timeoutMs,
-        get signal() {
-          return abort.signal
-        },
-        ...(args ? { args } : {}),
-      })
+      const limits = (args?: unknown[]): SandboxCallOptions => new CallOptions(collector.bridge, env, timeoutMs, abort, args)
 
       const final = (ctx: FunctionContext): Promise<unknown> => {
         if (init.debugSource) {
@@ -255,77 +241,4 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await options.logSink?.close?.()
     },
   }
-}
-
-interface LazyAbort {
-  readonly signal: AbortSignal
-  /** Aborts ctx.signal (creating it already aborted if nobody has read it yet). */
-  abort(reason: unknown): void
-  /** Called once when the caller's signal aborts (or at once if it already has). */
-  onCallerAbort(listener: (reason: unknown) => void): void
-  dispose(): void
-}
-
-/** ctx.signal, created on first read; follows the caller's signal. */
-function lazyAbort(callerSignal: AbortSignal | undefined): LazyAbort {
-  let controller: AbortController | undefined
-  let abortedWith: { reason: unknown } | undefined
-  let listener: ((reason: unknown) => void) | undefined
-  const onCaller = () => {
-    const reason = new RuntimeError('ABORTED', 'the caller cancelled the invocation')
-    self.abort(reason)
-    listener?.(reason)
-  }
-  if (callerSignal) {
-    if (callerSignal.aborted) queueMicrotask(onCaller)
-    else callerSignal.addEventListener('abort', onCaller, { once: true })
-  }
-  const self: LazyAbort = {
-    get signal() {
-      if (!controller) {
-        controller = new AbortController()
-        if (abortedWith) controller.abort(abortedWith.reason)
-      }
-      return controller.signal
-    },
-    abort(reason) {
-      if (abortedWith) return
-      abortedWith = { reason }
-      controller?.abort(reason)
-    },
-    onCallerAbort(next) {
-      listener = next
-      if (abortedWith && callerSignal?.aborted) next(abortedWith.reason)
-    },
-    dispose() {
-      listener = undefined
-      callerSignal?.removeEventListener('abort', onCaller)
-    },
-  }
-  return self
-}
-
-/** Settles with the work, or rejects with TIMEOUT (aborting `ctx.signal`) even if the work never settles. */
-function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: LazyAbort, name: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const error = new RuntimeError('TIMEOUT', `${name} did not finish within ${timeoutMs} ms`)
-      abort.abort(error)
-      reject(error)
-    }, timeoutMs)
-    abort.onCallerAbort((reason) => {
-      clearTimeout(timer)
-      reject(reason)
-    })
-    work.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
 }

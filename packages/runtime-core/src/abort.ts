@@ -1,0 +1,90 @@
+import { RuntimeError } from './errors.js'
+import type { ConsoleBridge, SandboxCallOptions } from './types.js'
+
+/**
+ * `ctx.signal` of one call, created on first read (most functions never read it, and an AbortController per call is
+ * measurable). Aborted on timeout, and when the caller's own signal aborts.
+ */
+export class CallAbort {
+  private controller: AbortController | undefined
+  private abortedWith: { reason: unknown } | undefined
+  private listener: ((reason: unknown) => void) | undefined
+  private readonly onCaller: (() => void) | undefined
+
+  constructor(private readonly callerSignal: AbortSignal | undefined) {
+    if (!callerSignal) return
+    this.onCaller = () => {
+      const reason = new RuntimeError('ABORTED', 'the caller cancelled the invocation')
+      this.abort(reason)
+      this.listener?.(reason)
+    }
+    if (callerSignal.aborted) queueMicrotask(this.onCaller)
+    else callerSignal.addEventListener('abort', this.onCaller, { once: true })
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController()
+      if (this.abortedWith) this.controller.abort(this.abortedWith.reason)
+    }
+    return this.controller.signal
+  }
+
+  /** Aborts ctx.signal (creating it already aborted if nobody has read it yet). */
+  abort(reason: unknown): void {
+    if (this.abortedWith) return
+    this.abortedWith = { reason }
+    this.controller?.abort(reason)
+  }
+
+  /** `next` is called once when the caller's signal aborts (or at once if it already has). */
+  onCallerAbort(next: (reason: unknown) => void): void {
+    this.listener = next
+    if (this.abortedWith && this.callerSignal?.aborted) next(this.abortedWith.reason)
+  }
+
+  dispose(): void {
+    this.listener = undefined
+    if (this.onCaller) this.callerSignal?.removeEventListener('abort', this.onCaller)
+  }
+}
+
+/** What a sandbox gets for one call; reading `signal` is what creates it. */
+export class CallOptions implements SandboxCallOptions {
+  constructor(
+    readonly console: ConsoleBridge,
+    readonly env: Record<string, string | undefined>,
+    readonly timeoutMs: number,
+    private readonly aborter: CallAbort,
+    readonly args?: unknown[],
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.aborter.signal
+  }
+}
+
+/** Settles with the work, or rejects with TIMEOUT (aborting `ctx.signal`) even if the work never settles. */
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: CallAbort, name: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = new RuntimeError('TIMEOUT', `${name} did not finish within ${timeoutMs} ms`)
+      abort.abort(error)
+      reject(error)
+    }, timeoutMs)
+    abort.onCallerAbort((reason) => {
+      clearTimeout(timer)
+      reject(reason)
+    })
+    work.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
