@@ -73,12 +73,22 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
       const response = await post(join(join(baseUrl, functionsPath), name.split('/').map(encodeURIComponent).join('/')), body)
       const text = await response.text()
       const type = response.headers.get('content-type') ?? ''
-      const value = type.includes('json') && text ? JSON.parse(text) : text
+      let value: unknown = text
+      if (type.includes('json') && text) {
+        try {
+          value = JSON.parse(text)
+        } catch (error) {
+          throw new CloudError('INVOKE_FAILED', `invoke('${name}') answered malformed JSON (HTTP ${response.status})`, {
+            cause: error,
+            status: response.status,
+            body: text,
+          })
+        }
+      }
       if (!response.ok) {
         const message = typeof value === 'object' && value && 'error' in value ? String((value as { error: unknown }).error) : text
         // The status and parsed body ride on the error so callers can branch on them.
-        throw Object.assign(new Error(`invoke('${name}') failed with HTTP ${response.status}: ${message}`), {
-          name: 'CloudInvokeError',
+        throw new CloudError('INVOKE_FAILED', `invoke('${name}') failed with HTTP ${response.status}: ${message}`, {
           status: response.status,
           body: value,
         })

@@ -1,5 +1,5 @@
 /** Every code a `CloudError` can carry. Codes are never reused once retired; the README table is kept in sync by a test. */
-export const CLOUD_ERROR_CODES = ['NO_PROVIDER', 'NOT_CONFIGURED', 'MISSING_SECRET', 'INVALID_ARGUMENT'] as const
+export const CLOUD_ERROR_CODES = ['NO_PROVIDER', 'NOT_CONFIGURED', 'MISSING_SECRET', 'INVALID_ARGUMENT', 'INVOKE_FAILED'] as const
 
 export type CloudErrorCode = (typeof CLOUD_ERROR_CODES)[number]
 
@@ -9,10 +9,15 @@ const BRAND = Symbol.for('scraping-run.cloud.error')
 export class CloudError extends Error {
   override readonly name = 'CloudError'
   readonly code: CloudErrorCode
+  /** `INVOKE_FAILED` only: the HTTP status and the parsed answer of the failed call. */
+  readonly status?: number
+  readonly body?: unknown
 
-  constructor(code: CloudErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: CloudErrorCode, message: string, options?: { cause?: unknown; status?: number; body?: unknown }) {
     super(message, options)
     this.code = code
+    if (options?.status !== undefined) this.status = options.status
+    if (options && 'body' in options) this.body = options.body
     Object.defineProperty(this, BRAND, { value: true })
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { Db, MongoClient } from 'mongodb'
+import type { Db as MongoDb, MongoClient } from 'mongodb'
+import type { Db } from './query/db.js'
 
 /** What started an invocation. Entry points add their own fields (`tool` for MCP, `caller` for invoke, …). */
 export type TriggerKind = 'http' | 'invoke' | 'cron' | 'websocket' | 'mcp' | 'init' | 'lambda'
@@ -137,7 +138,7 @@ export interface CloudStorage {
 /** The native driver objects, for code that wants the full MongoDB API. */
 export interface CloudMongo {
   client: MongoClient
-  db: Db
+  db: MongoDb
 }
 
 /** The minimum a live WebSocket offers (the `ws` package's `WebSocket` satisfies it). */
@@ -155,7 +156,7 @@ export interface DatabaseOptions {
 /** Everything a function reaches through `cloud`. The host runtime provides it with `setCloudProvider`. */
 export interface CloudSdk {
   /** The query builder (LAF database-ql style). */
-  database(options?: DatabaseOptions): any
+  database(options?: DatabaseOptions): Db
   readonly mongo: CloudMongo
   invoke<TResult = unknown>(name: string, params?: InvokeParams): Promise<TResult>
   getToken(payload: TokenPayload, options?: TokenOptions): string

@@ -38,11 +38,23 @@ describe('createCloudClient', () => {
     const client = createCloudClient({ baseUrl: 'https://api.test', fetch })
     expect(await client.invoke('hello', { a: 1 })).toEqual({ hi: 'there' })
     expect(JSON.parse(calls[0].init.body as string)).toEqual({ a: 1 })
-    await expect(client.invoke('missing')).rejects.toMatchObject({ status: 404, message: expect.stringContaining('nope') })
+    await expect(client.invoke('missing')).rejects.toMatchObject({
+      name: 'CloudError',
+      code: 'INVOKE_FAILED',
+      status: 404,
+      body: { error: 'nope' },
+      message: expect.stringContaining('nope'),
+    })
     expect(calls[0].url).toBe('https://api.test/hello')
     const mounted = createCloudClient({ baseUrl: 'https://api.test', functionsPath: '/fn', fetch })
     await mounted.invoke('a/b', {})
     expect(calls.at(-1)!.url).toBe('https://api.test/fn/a/b')
+  })
+
+  it('invoke() reports a malformed JSON answer as INVOKE_FAILED, not a SyntaxError', async () => {
+    const { fetch } = fakeFetch(() => new Response('{"half":', { status: 200, headers: { 'content-type': 'application/json' } }))
+    const client = createCloudClient({ baseUrl: 'https://api.test', fetch })
+    await expect(client.invoke('broken')).rejects.toMatchObject({ code: 'INVOKE_FAILED', status: 200, body: '{"half":' })
   })
 
   it('needs a baseUrl', () => {
