@@ -1,5 +1,6 @@
 import { RuntimeError } from './errors.js'
-import type { ConsoleBridge, SandboxCallOptions } from './types.js'
+import type { TokenPayload, Trigger } from '@scraping-run/cloud'
+import type { ConsoleBridge, InvokeInit, SandboxCallOptions } from './types.js'
 
 /**
  * `ctx.signal` of one call, created on first read (most functions never read it, and an AbortController per call is
@@ -87,4 +88,40 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: CallA
       },
     )
   })
+}
+
+/**
+ * The `ctx` a function gets. A class so that `signal` can be a lazy getter without the per-call cost of an object
+ * literal with an accessor; `signal` is therefore not an own property (`{...ctx}` leaves it out).
+ */
+export class InvocationContext {
+  readonly requestId: string
+  readonly functionName: string
+  method: string
+  path: string
+  query: Record<string, unknown>
+  body: unknown
+  headers: Record<string, string | string[] | undefined>
+  user: TokenPayload | null
+  trigger: Trigger
+  env: Record<string, string | undefined>
+  readonly #abort: CallAbort
+
+  constructor(requestId: string, functionName: string, init: InvokeInit, trigger: Trigger, env: Record<string, string | undefined>, abort: CallAbort) {
+    this.requestId = requestId
+    this.functionName = functionName
+    this.method = (init.method ?? 'POST').toUpperCase()
+    this.path = init.path ?? `/${functionName}`
+    this.query = init.query ?? {}
+    this.body = init.body
+    this.headers = init.headers ?? {}
+    this.user = init.user ?? null
+    this.trigger = trigger
+    this.env = env
+    this.#abort = abort
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
 }

@@ -8,7 +8,7 @@ import { compose } from './interceptors.js'
 import { invalidNameReason } from './names.js'
 import { createSdk, installProvider } from './provider.js'
 import { callScope } from './scope.js'
-import { CallAbort, CallOptions, withTimeout } from './abort.js'
+import { CallAbort, CallOptions, InvocationContext, withTimeout } from './abort.js'
 import { vmSandbox } from './sandbox/vm.js'
 import { SourceMaps } from './sourcemap.js'
 import type { Executor, ExecutorEvent, ExecutorOptions, Interceptor, InvokeInit, InvokeResult, SandboxCallOptions, SandboxHandle } from './types.js'
@@ -94,21 +94,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     })
     // ctx.signal is created on first use: most functions never read it, and an AbortController per call is measurable.
     const abort = new CallAbort(init.signal)
-    const ctx = {
-      requestId,
-      functionName: name,
-      method: (init.method ?? 'POST').toUpperCase(),
-      path: init.path ?? `/${name}`,
-      query: init.query ?? {},
-      body: init.body,
-      headers: init.headers ?? {},
-      user: init.user ?? null,
-      trigger,
-      env,
-      get signal() {
-        return abort.signal
-      },
-    } as FunctionContext
+    const ctx = new InvocationContext(requestId, name, init, trigger, env, abort) as FunctionContext
     if (init.files) ctx.files = init.files
     if (init.request) ctx.request = init.request
     if (init.response) ctx.response = init.response

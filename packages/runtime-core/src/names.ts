@@ -4,8 +4,21 @@ import { RuntimeError } from './errors.js'
 const SEGMENT = /^[A-Za-z0-9_.-]+$/
 export const MAX_NAME_LENGTH = 256
 
+// Names seen valid recently: the check runs on every call.
+const knownValid = new Set<string>()
+
 /** Why `name` is not a valid function name, or `undefined` when it is. */
 export function invalidNameReason(name: unknown): string | undefined {
+  if (typeof name === 'string' && knownValid.has(name)) return undefined
+  const reason = checkName(name)
+  if (reason === undefined) {
+    if (knownValid.size >= 5000) knownValid.clear()
+    knownValid.add(name as string)
+  }
+  return reason
+}
+
+function checkName(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'a function name must be a non-empty string'
   if (name.length > MAX_NAME_LENGTH) return `a function name has at most ${MAX_NAME_LENGTH} characters`
   for (const segment of name.split('/')) {
