@@ -18,8 +18,8 @@ const express = createRequire(join(runtimeDir, 'package.json'))('express')
 const core = await import(pathToFileURL(join(runtimeDir, 'dist/index.js')).href)
 const { functionsMiddleware } = await import(pathToFileURL(join(runtimeDir, 'dist/express.js')).href)
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
 function listen(app) {
