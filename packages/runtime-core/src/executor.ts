@@ -68,8 +68,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   function ready(): Promise<void> {
     started ??= (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve))
+      if (closed) return
       await created.prepare()
-      if (await cache.record('__init__').catch(() => undefined)) {
+      if (!closed && (await cache.record('__init__').catch(() => undefined))) {
         const result = await run('__init__', { trigger: { kind: 'init' } }, 0, true)
         if (result.error) console.error(`[__init__] ${result.error.code}: ${result.error.stack ?? result.error.message}`)
       }

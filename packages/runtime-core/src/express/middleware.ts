@@ -94,7 +94,7 @@ export function functionsMiddleware(executor: Executor, options: FunctionsMiddle
     }
 
     const authorization = header(req, 'authorization')
-    const user = authorization?.startsWith('Bearer ') ? verify(authorization.slice(7).trim()) : null
+    const user = authorization && /^bearer /i.test(authorization) ? verify(authorization.slice(7).trim()) : null
     const result = await executor.invoke(name, {
       body: parsed.body,
       ...(parsed.files ? { files: parsed.files } : {}),
