@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { makeTempDir } from '@scraping-run/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -43,5 +43,11 @@ describe.each(EXPRESS_VERSIONS)('directoryStore hot reload over HTTP on %s', (_l
     expect(await until(() => text('later'), (value) => value === '200 new')).toBe('200 new')
     await writeFile(join(dir, 'lib', 'word.ts'), 'export const word = "beta"')
     expect(await until(() => text('uses'), (value) => value === '200 beta')).toBe('200 beta')
+    // A folder created after the start, and a deleted file.
+    await mkdir(join(dir, 'fresh'))
+    await writeFile(join(dir, 'fresh', 'fn.ts'), 'export default () => "nested"')
+    expect(await until(() => text('fresh/fn'), (value) => value === '200 nested')).toBe('200 nested')
+    await rm(join(dir, 'hello.ts'))
+    expect(await until(() => text('hello'), (value) => value.startsWith('404'))).toMatch(/^404 /)
   })
 })
