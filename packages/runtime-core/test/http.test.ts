@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { createTokenHelpers } from '@scraping-run/cloud'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EXPRESS_VERSIONS, json, serve, type Served } from './helpers.js'
@@ -86,6 +87,17 @@ describe.each(EXPRESS_VERSIONS)('functionsMiddleware on %s', (_label, express) =
     form.append('title', 'report')
     form.append('upload', new Blob(['file content'], { type: 'text/plain' }), 'notes.txt')
     expect(await post(form)).toMatchObject({ body: { title: 'report' }, files: [['upload', 'notes.txt', 'file content']] })
+  })
+
+  it('inflates gzip bodies, applying the limit to the inflated size', async () => {
+    served = await serve(express, FUNCTIONS, { middleware: { bodyLimit: '2kb' } })
+    const send = (text: string) =>
+      fetch(`${served!.base}/fn/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(text) })
+    expect((await json(await send('{"zipped":true}'))).body).toEqual({ zipped: true })
+    const bomb = await send(JSON.stringify({ x: 'y'.repeat(100_000) }))
+    expect([bomb.status, (await json(bomb)).code]).toEqual([413, 'PAYLOAD_TOO_LARGE'])
+    const broken = await fetch(`${served.base}/fn/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip' })
+    expect([broken.status, (await json(broken)).code]).toEqual([400, 'BAD_REQUEST'])
   })
 
   it('uses a body a host middleware already parsed', async () => {

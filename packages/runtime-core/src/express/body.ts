@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http'
+import type { Transform } from 'node:stream'
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import busboy from 'busboy'
 import type { UploadedFile } from '@scraping-run/cloud'
 import { RuntimeError } from '../errors.js'
@@ -37,7 +39,7 @@ export async function readBody(req: IncomingMessage & { body?: unknown; _body?: 
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit)
   const type = (req.headers['content-type'] ?? '').toLowerCase()
   if (type.startsWith('multipart/form-data')) return readMultipart(req, limit)
-  const raw = await readRaw(req, limit)
+  const raw = await readRaw(req, decoded(req), limit)
   const mime = type.split(';')[0]!.trim()
   if (mime === 'application/json' || mime.endsWith('+json')) {
     if (raw.length === 0) return { body: undefined }
@@ -63,7 +65,17 @@ function formToObject(entries: Iterable<[string, string]>): Record<string, strin
   return { ...out }
 }
 
-function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The body stream, inflated when it is sent compressed (the limit then applies to the inflated size). */
+function decoded(req: IncomingMessage): IncomingMessage | Transform {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
+  if (encoding === 'identity') return req
+  const inflate = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined
+  if (!inflate) throw new RuntimeError('BAD_REQUEST', `unsupported content-encoding "${encoding}" (use gzip, deflate, br or identity)`)
+  req.pipe(inflate)
+  return inflate
+}
+
+function readRaw(req: IncomingMessage, source: IncomingMessage | Transform, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -71,7 +83,11 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length
       if (size > limit) {
         cleanup()
-        // Keep reading (and dropping) the rest so the connection can answer 413.
+        // Stop inflating (a compressed body may be a bomb), and drop the rest of the upload so the connection can answer 413.
+        if (source !== req) {
+          req.unpipe(source as Transform)
+          source.destroy()
+        }
         req.resume()
         reject(tooLarge(limit))
         return
@@ -87,13 +103,13 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
       reject(new RuntimeError('BAD_REQUEST', `could not read the request body: ${error.message}`, { cause: error }))
     }
     const cleanup = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
+      source.off('data', onData)
+      source.off('end', onEnd)
+      source.off('error', onError)
     }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
+    source.on('data', onData)
+    source.on('end', onEnd)
+    source.on('error', onError)
   })
 }
 
