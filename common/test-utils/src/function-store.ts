@@ -1,5 +1,9 @@
 // Conformance suite for runtime-core FunctionStore implementations. Every store's test file calls it, then adds its own
-// cases. Typed structurally, so this package depends on neither runtime-core nor vitest; the caller passes vitest's API.
+// cases. Typed structurally, so this package depends on neither runtime-core nor vitest.
+// vitest is not a dependency of this package, but every test run that imports this file runs under vitest, which
+// resolves it; only the type checker cannot, hence the directive. Callers may also pass the API explicitly.
+// @ts-ignore -- see above
+import * as vitestApi from 'vitest'
 
 /** The parts of vitest the suite uses: pass `{ describe, it, expect, beforeEach, afterEach }` from 'vitest'. */
 export interface SuiteApi {
@@ -46,7 +50,7 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
 }
 
 /** Runs the FunctionStore contract against `create()` (a fresh, empty store per test). */
-export function testFunctionStore(label: string, create: () => Promise<StoreFixture>, api: SuiteApi): void {
+export function testFunctionStore(label: string, create: () => Promise<StoreFixture>, api: SuiteApi = vitestApi as SuiteApi): void {
   const { describe, it, expect, beforeEach, afterEach } = api
   describe(`FunctionStore conformance: ${label}`, () => {
     let fixture: StoreFixture

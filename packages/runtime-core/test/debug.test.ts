@@ -39,6 +39,7 @@ describe.each(EXPRESS_VERSIONS)('debug mode on %s', (_label, express) => {
     const logs = decodeDebugHeader(response.headers.get(DEBUG_LOGS_HEADER)!) as any[]
     expect(logs.map((log) => [log.level, log.message, log.functionName])).toEqual([['log', 'debugging 21', 'greet']])
     expect(Number(response.headers.get(DEBUG_TIME_HEADER))).toBeGreaterThan(0)
+    expect(response.headers.get(`${DEBUG_TIME_HEADER}-usage`)).toBe(response.headers.get(DEBUG_TIME_HEADER))
     // The stored function is untouched.
     expect(await (await fetch(`${served.base}/fn/greet`)).text()).toBe('stored')
   })

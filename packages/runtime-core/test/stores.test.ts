@@ -17,7 +17,6 @@ testFunctionStore(
       putInvalid: async (name) => void store.set({ name, source: '' }),
     }
   },
-  vitestApi,
 )
 
 testFunctionStore(

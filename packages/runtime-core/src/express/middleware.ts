@@ -114,6 +114,8 @@ export function functionsMiddleware(executor: Executor, options: FunctionsMiddle
     if (developToken !== undefined && !res.headersSent) {
       res.setHeader(DEBUG_LOGS_HEADER, encodeDebugLogs(result.logs))
       res.setHeader(DEBUG_TIME_HEADER, result.durationMs.toFixed(3))
+      // LAF clients read the time as `…-debug-time-usage`.
+      res.setHeader(`${DEBUG_TIME_HEADER}-usage`, result.durationMs.toFixed(3))
     }
     if (result.error) sendError(res, result.error, requestId, debug)
     else sendResult(res, result.data, requestId, debug)
