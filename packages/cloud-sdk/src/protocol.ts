@@ -122,6 +122,8 @@ export function parseEJSON<T = unknown>(text: string): T {
   return EJSON.parse(text, { relaxed: true }) as T
 }
 
+export { isPlainObject } from './plain.js'
+
 /** True for a response with `code: 0`. */
 export function isDbSuccess<T>(response: DbResponse<T>): response is DbSuccessResponse<T> {
   return response.code === 0

@@ -1,6 +1,7 @@
 // The operators no client gets unless a rule names them in `allow`: server-side JavaScript, writes from a pipeline, and joins
 // into collections the policy does not grant. Found anywhere: in the filter, the update, nested in $expr / $or / $elemMatch,
 // or in any aggregation stage, including sub-pipelines of $lookup and $facet.
+import { isPlainObject } from '@scraping-run/cloud/protocol'
 import type { ParsedRequest } from './types.js'
 
 /** Refused wherever they appear. */
@@ -27,8 +28,7 @@ function scan(value: unknown, findings: Finding[], depth: number): void {
     return
   }
   // BSON values (ObjectId, Date, …) hold no operators.
-  const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return
+  if (!isPlainObject(value)) return
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
     if (CODE_OPERATORS.has(key)) findings.push({ token: key, operator: key })
     if (Object.prototype.hasOwnProperty.call(COLLECTION_STAGES, key)) {

@@ -1,4 +1,5 @@
 // The attack table: every request is refused (400 / 403 / 413) and no collection changes.
+import { runInNewContext } from 'node:vm'
 import { getToken } from '@scraping-run/cloud'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDbProxy, type Policy } from '../src/index.js'
@@ -91,6 +92,18 @@ describe('attack table', () => {
     const result = await post(server.base, 'app', body, token)
     expect(result.status).toBe(status)
     expect(result.body.code).not.toBe(0)
+    expect(await snapshot()).toEqual(before)
+  })
+
+  it('refuses operators hidden in objects made in another realm (a node:vm function calling proxy.handle)', async () => {
+    const before = await snapshot()
+    // Objects from a vm context have that context's Object.prototype: the guard must still look inside them.
+    const foreign = runInNewContext(`({
+      action: 'database.deleteDocument', collectionName: 'posts', multi: true,
+      query: { $or: [{ $where: 'true' }, { title: { $exists: true } }] },
+    })`)
+    const result = await createDbProxy({ db: db(), policies: { app: { posts: { remove: { multi: true, condition: 'true' } } } } }).handle('app', foreign, { uid: 'mallory' })
+    expect(result.status).toBe(403)
     expect(await snapshot()).toEqual(before)
   })
 

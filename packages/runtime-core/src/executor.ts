@@ -39,6 +39,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     env,
     storage: options.storage,
     mongo: options.mongo,
+    database: options.database,
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
     // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
     invoke: (name, init, depth) => run(name, init, depth, true),

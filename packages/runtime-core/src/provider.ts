@@ -4,7 +4,7 @@ import type { Db, MongoClient } from 'mongodb'
 import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from './errors.js'
 import { importPeer } from './peer.js'
 import { callScope } from './scope.js'
-import type { InvokeInit, InvokeResult, MongoOption } from './types.js'
+import type { ExecutorOptions, InvokeInit, InvokeResult, MongoOption } from './types.js'
 
 
 export interface ProviderRuntime {
@@ -43,6 +43,7 @@ export interface SdkOptions {
   env: Record<string, string | undefined>
   storage?: CloudStorage
   mongo?: MongoOption
+  database?: ExecutorOptions['database']
   maxInvokeDepth: number
   invoke(name: string, init: InvokeInit, depth: number): Promise<InvokeResult>
 }
@@ -63,6 +64,9 @@ export function createSdk(options: SdkOptions): CreatedSdk {
   let driverError: unknown
   let mongo: CloudMongo | undefined
   let ownedClient: MongoClient | undefined
+  let database = options.database
+  let dbProxyModule: typeof import('@scraping-run/db-proxy') | undefined
+  let dbProxyError: unknown
 
   function getMongo(): CloudMongo {
     if (mongo) return mongo
@@ -82,8 +86,20 @@ export function createSdk(options: SdkOptions): CreatedSdk {
   }
 
   const sdk: CloudSdk = {
-    database() {
-      throw new CloudError('NOT_CONFIGURED', 'cloud.database() arrives with @scraping-run/db-proxy; use cloud.mongo.db meanwhile')
+    database(databaseOptions) {
+      if (!database) {
+        if (!options.mongo) {
+          throw new CloudError(
+            'NOT_CONFIGURED',
+            'cloud.database() is not configured: pass mongo (or database: createDatabaseProvider(…) from @scraping-run/db-proxy) to createExecutor',
+          )
+        }
+        if (dbProxyError) throw dbProxyError
+        if (!dbProxyModule) throw new CloudError('NOT_CONFIGURED', 'cloud.database() is not ready yet: await executor.ready() first')
+        database = dbProxyModule.createDatabaseProvider({ db: getMongo().db })
+      }
+      // The invocation's user, so `{policy}` is checked as whoever called; trusted access ignores it.
+      return database(databaseOptions, callScope.getStore()?.ctx?.user ?? null)
     },
     get mongo() {
       return getMongo()
@@ -131,6 +147,14 @@ export function createSdk(options: SdkOptions): CreatedSdk {
   return {
     sdk,
     async prepare() {
+      // @scraping-run/db-proxy imports the driver at load time, so it is loaded here, only when MongoDB is configured.
+      if (options.mongo && !database && !dbProxyModule && !dbProxyError) {
+        try {
+          dbProxyModule = await importPeer<typeof import('@scraping-run/db-proxy')>('@scraping-run/db-proxy', 'cloud.database()')
+        } catch (error) {
+          dbProxyError = error
+        }
+      }
       if (options.mongo && 'uri' in options.mongo && !driver && !driverError) {
         try {
           driver = await importPeer<typeof import('mongodb')>('mongodb', 'cloud.mongo with a uri')

@@ -1,6 +1,7 @@
 import type { CloudStorage, FunctionContext, TokenPayload, Trigger, UploadedFile } from '@scraping-run/cloud'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Db, MongoClient } from 'mongodb'
+import type { DatabaseOptions, Db as Database } from '@scraping-run/cloud'
 import type { InvokeError } from './errors.js'
 
 export type FunctionLanguage = 'ts' | 'js'
@@ -159,6 +160,11 @@ export interface ExecutorOptions {
   mongo?: MongoOption
   /** A `@scraping-run/storage` instance (anything with `bucket(name)`). */
   storage?: CloudStorage
+  /**
+   * What `cloud.database(options)` returns, e.g. `createDatabaseProvider({db, proxy})` from `@scraping-run/db-proxy` (pass your
+   * proxy so `{policy}` uses the same policies as the HTTP endpoint). Default with `mongo`: one over `mongo`'s database.
+   */
+  database?: (options: DatabaseOptions | undefined, user: TokenPayload | null) => Database
   appid?: string
   env?: Record<string, string | undefined>
   logSink?: LogSink

@@ -1,6 +1,7 @@
 // `db.command`: LAF database-ql's operator helpers. A command is a marker object the encoders turn into MongoDB operators
 // when the request is built, so `where({age: _.gt(18)})` and `update({likes: _.inc(1)})` read naturally.
 import { CloudError } from '../errors.js'
+import { isPlainObject } from '../plain.js'
 
 export type CommandKind = 'query' | 'logic' | 'update'
 
@@ -107,9 +108,7 @@ export const command = Object.freeze({
 export type Command = typeof command
 
 function isPlain(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || DbCommand.is(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+  return !DbCommand.is(value) && isPlainObject(value)
 }
 
 function likeToRegex(pattern: string): { $regex: string; $options: string } {

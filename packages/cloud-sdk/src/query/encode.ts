@@ -2,15 +2,14 @@
 // Follows LAF database-ql: nested plain objects in a filter or update become dotted paths, so `{a: {b: 1}}` matches or sets
 // `a.b` without replacing the rest of `a`.
 import { CloudError } from '../errors.js'
+import { isPlainObject as isPlain } from '../plain.js'
 import { DbCommand } from './command.js'
 
 type Doc = Record<string, unknown>
 
 /** True for `{}`-style objects: not arrays, dates, ObjectIds, RegExps or other class instances. */
 export function isPlainObject(value: unknown): value is Doc {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+  return isPlain(value)
 }
 
 function hasOperatorKey(value: Doc): boolean {

@@ -1,6 +1,7 @@
 // Field constraints (`required`, `default`, `in`, `length`, `number`, `match`, `unique`, `exists`, `notExists`,
 // `condition`/`cond`), compiled once per policy version. Each check returns an error message or null.
 import type { Db } from 'mongodb'
+import { isPlainObject } from '@scraping-run/cloud/protocol'
 import { compileCondition, runCondition, toCel } from '../cel.js'
 import { DbProxyError } from '../errors.js'
 import type { FieldConstraint, FieldRules } from '../types.js'
@@ -61,8 +62,7 @@ function same(a: unknown, b: unknown): boolean {
 /** Literal values only: an operator object such as `{$ne: null}` must never satisfy a lookup constraint. */
 function isOperatorObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return (proto === Object.prototype || proto === null) && Object.keys(value).some((key) => key.startsWith('$'))
+  return isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$'))
 }
 
 function compileChecks(field: string, constraint: FieldConstraint, where: string): FieldCheck[] {

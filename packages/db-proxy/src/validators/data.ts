@@ -2,6 +2,7 @@
 // under every operator it uses, not only `$set`: a field's value constraints are enforced wherever the request could change
 // that field, and refused where the resulting value cannot be known from the request (e.g. `$inc` on a `number` field).
 import { runChecks, type CheckContext, type CompiledFieldRules } from '../rules/constraints.js'
+import { isPlainObject } from '@scraping-run/cloud/protocol'
 import type { ParsedRequest } from '../types.js'
 
 /** Operators whose operand is the field's new value. */
@@ -51,8 +52,7 @@ function upsertFields(query: Record<string, unknown>): Array<[string, unknown]> 
   return Object.entries(query).filter(([key, value]) => {
     if (key.startsWith('$')) return false
     if (typeof value !== 'object' || value === null) return true
-    const proto = Object.getPrototypeOf(value)
-    return !((proto === Object.prototype || proto === null) && Object.keys(value).some((k) => k.startsWith('$')))
+    return !(isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$')))
   })
 }
 

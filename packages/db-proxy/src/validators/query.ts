@@ -1,6 +1,7 @@
 // The `query` validator: which fields a filter may use, and constraints on their values. A constrained field must be a
 // top-level literal comparison: `{author: {$ne: null}}` or `{$or: [{author: …}]}` would otherwise slip past the check.
 import { runChecks, type CheckContext, type CompiledFieldRules } from '../rules/constraints.js'
+import { isPlainObject } from '@scraping-run/cloud/protocol'
 import type { ParsedRequest } from '../types.js'
 import type { Commit } from './data.js'
 
@@ -26,8 +27,7 @@ function collect(query: Record<string, unknown>, nested: boolean, uses: Use[], o
 
 function isOperatorObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return (proto === Object.prototype || proto === null) && Object.keys(value).some((key) => key.startsWith('$'))
+  return isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$'))
 }
 
 export async function checkQuery(
