@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { promisify } from 'node:util'
-import express from 'express'
 import { createTokenHelpers } from '@scraping-run/cloud'
+import { serveFeatures, type Route } from './helpers.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mongoFeature } from '../src/features/mongo.js'
 import { storageFeature } from '../src/features/storage.js'
@@ -11,31 +9,19 @@ import { DEV_JWT_SECRET, functionsFeature } from '../src/features/functions.js'
 
 // The functions feature with the services it uses (embedded MongoDB, s3rver), in a real Express app on a real port.
 const run = promisify(execFile)
-let base: string
-let server: Server
-let services: Record<string, any>
-const closers: Array<() => unknown> = []
-const routes: Array<{ method: string; path: string; what: string; try?: string }> = []
 const tokens = createTokenHelpers(DEV_JWT_SECRET)
 const auth = { authorization: `Bearer ${tokens.getToken({ uid: 'tester' })}` }
+let served: Awaited<ReturnType<typeof serveFeatures>>
+let base: string
+let routes: Route[]
+let services: Record<string, any>
 
 beforeAll(async () => {
-  const app = express()
-  services = {}
-  const demo = { app, routes, services, onClose: (close: () => unknown) => closers.push(close), options: {} }
-  await mongoFeature(demo)
-  await storageFeature(demo)
-  await functionsFeature(demo)
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  served = await serveFeatures([mongoFeature, storageFeature, functionsFeature], {})
+  ;({ base, routes, services } = served)
 }, 60_000)
 
-afterAll(async () => {
-  server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
-  for (const close of closers.reverse()) await close()
-})
+afterAll(() => served?.close())
 
 const call = async (path: string, init: RequestInit = {}) => {
   const response = await fetch(`${base}/fn/${path}`, init)

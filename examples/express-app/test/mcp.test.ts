@@ -1,11 +1,9 @@
 import { execFile } from 'node:child_process'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import express from 'express'
 import { getToken } from '@scraping-run/cloud'
 import { createExecutor, memoryStore } from '@scraping-run/runtime-core'
+import { serveFeatures, type Route } from './helpers.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mcpFeature } from '../src/features/mcp.js'
 
@@ -14,10 +12,10 @@ import { mcpFeature } from '../src/features/mcp.js'
 const SECRET = 'mcp-feature-test-secret'
 const agent = fileURLToPath(new URL('../../mcp-agent/src/index.js', import.meta.url))
 const run = promisify(execFile)
+let served: Awaited<ReturnType<typeof serveFeatures>>
 let base: string
-let server: Server
-const closers: Array<() => unknown> = []
-const routes: Array<{ method: string; path: string; what: string; try?: string }> = []
+let routes: Route[]
+let services: Record<string, any>
 
 beforeAll(async () => {
   const store = memoryStore([
@@ -29,20 +27,12 @@ beforeAll(async () => {
     },
   ])
   const executor = createExecutor({ store, jwtSecret: SECRET })
-  closers.push(() => executor.close())
-  const app = express()
-  const demo = { app, routes, services: { executor, jwtSecret: SECRET }, onClose: (close: () => unknown) => closers.push(close), options: {} }
-  await mcpFeature(demo as never)
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  served = await serveFeatures([mcpFeature], { executor, jwtSecret: SECRET })
+  ;({ base, routes, services } = served)
+  served.onClose(() => executor.close())
 })
 
-afterAll(async () => {
-  server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
-  for (const close of closers.reverse()) await close()
-})
+afterAll(() => served?.close())
 
 describe('demo: /mcp', () => {
   it('lists a route with a try line', () => {

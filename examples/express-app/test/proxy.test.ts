@@ -1,36 +1,24 @@
 import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import express from 'express'
 import { createCloudClient } from '@scraping-run/cloud/client'
+import { serveFeatures, type Route } from './helpers.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mongoFeature } from '../src/features/mongo.js'
 import { proxyFeature } from '../src/features/proxy.js'
 
 // The proxy feature with the mongo feature in a real Express app, driven over HTTP the way the page at / drives it.
+let served: Awaited<ReturnType<typeof serveFeatures>>
 let base: string
-let server: Server
-const services: Record<string, any> = {}
-const closers: Array<() => unknown> = []
-const routes: Array<{ method: string; path: string; what: string; try?: string }> = []
+let routes: Route[]
+let services: Record<string, any>
 
 beforeAll(async () => {
-  const app = express()
-  const demo = { app, routes, services, onClose: (close: () => unknown) => closers.push(close), options: {} }
-  await mongoFeature(demo as never)
-  await proxyFeature(demo as never)
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  served = await serveFeatures([mongoFeature, proxyFeature], {})
+  ;({ base, routes, services } = served)
 })
 
-afterAll(async () => {
-  server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
-  for (const close of closers.reverse()) await close()
-})
+afterAll(() => served?.close())
 
 async function tokenFor(uid: string): Promise<string> {
   const response = await fetch(`${base}/demo/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid }) })

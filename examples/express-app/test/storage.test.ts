@@ -1,30 +1,19 @@
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
-import express from 'express'
+import { serveFeatures, type Route } from './helpers.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { storageFeature } from '../src/features/storage.js'
 
 // The storage feature on its own, in a real Express app on a real port, driven with fetch as a browser would.
+let served: Awaited<ReturnType<typeof serveFeatures>>
 let base: string
-let server: Server
+let routes: Route[]
 let services: Record<string, any>
-const closers: Array<() => unknown> = []
-const routes: Array<{ method: string; path: string; what: string; try?: string }> = []
 
 beforeAll(async () => {
-  const app = express()
-  services = {}
-  await storageFeature({ app, routes, services, onClose: (close: () => unknown) => closers.push(close), options: {} })
-  server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  served = await serveFeatures([storageFeature], {})
+  ;({ base, routes, services } = served)
 })
 
-afterAll(async () => {
-  server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
-  for (const close of closers.reverse()) await close()
-})
+afterAll(() => served?.close())
 
 describe('storage feature', () => {
   it('POST /files/upload-url gives a presigned PUT; GET /files/:key redirects to a presigned GET of what was put', async () => {
