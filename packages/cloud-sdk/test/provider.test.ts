@@ -9,7 +9,7 @@ import cloudDefault, { CloudError, cloud, getCloudProvider, setCloudProvider, ty
 function fakeSdk(overrides: Partial<CloudSdk> = {}): CloudSdk {
   const shared = new Map<string, unknown>()
   return {
-    database: () => ({ kind: 'db' }),
+    database: () => ({ kind: 'db' }) as any,
     mongo: { client: 'client', db: 'db' } as any,
     invoke: async (name, params) => ({ name, params }) as any,
     getToken: (payload) => `token:${JSON.stringify(payload)}`,
