@@ -150,4 +150,42 @@ describe('change streams', () => {
       await stream.close()
     }
   })
+
+  it('gives pre- and post-images only where changeStreamPreAndPostImages is enabled', async () => {
+    const db = mongo.db()
+    await db.createCollection('images', { changeStreamPreAndPostImages: { enabled: true } })
+    await db.createCollection('noImages')
+    const withImages = db.collection('images')
+    const without = db.collection('noImages')
+    await withImages.insertOne({ _id: 1 as never, v: 1 })
+    await without.insertOne({ _id: 1 as never, v: 1 })
+    const options = { ...fast, fullDocument: 'whenAvailable', fullDocumentBeforeChange: 'whenAvailable' } as const
+    const a = await opened(withImages.watch([], options))
+    const b = await opened(without.watch([], options))
+    try {
+      await withImages.updateOne({ _id: 1 as never }, { $set: { v: 2 } })
+      await without.updateOne({ _id: 1 as never }, { $set: { v: 2 } })
+      const [withEvent] = await take(a, 1)
+      expect(withEvent.fullDocument).toEqual({ _id: 1, v: 2 })
+      expect(withEvent.fullDocumentBeforeChange).toEqual({ _id: 1, v: 1 })
+      const [withoutEvent] = await take(b, 1)
+      expect(withoutEvent.fullDocument).toBeNull()
+      expect(withoutEvent.fullDocumentBeforeChange).toBeNull()
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('refuses an unknown stage, and an event whose _id the pipeline removed', async () => {
+    const coll = mongo.db().collection('badStages')
+    await expect(opened(coll.watch([{ $unsupported: {} }], fast))).rejects.toMatchObject({ code: 40324 })
+    const stream = await opened(coll.watch([{ $project: { _id: 0 } }], fast))
+    try {
+      await coll.insertOne({ a: 1 })
+      await expect(stream.next()).rejects.toMatchObject({ code: 280 })
+    } finally {
+      await stream.close()
+    }
+  })
 })

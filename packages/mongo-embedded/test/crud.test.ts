@@ -148,4 +148,12 @@ describe('CRUD through the official driver', () => {
     const [facets] = await scores.aggregate([{ $facet: { total: [{ $count: 'n' }], best: [{ $sort: { s: -1 } }, { $limit: 1 }, { $project: { _id: 0, p: 1 } }] } }]).toArray()
     expect(facets).toEqual({ total: [{ n: 3 }], best: [{ p: 'a' }] })
   })
+
+  it('runs pipeline updates and let variables with the numbers the driver sends as Int32', async () => {
+    const docs = mongo.db().collection<Document>('pipelines')
+    await docs.insertMany([{ _id: 1, x: 1, y: 1 }, { _id: 2, x: 2, y: 1 }] as Document[])
+    await docs.updateMany({}, [{ $project: { x: 1 } }, { $addFields: { foo: 1 } }])
+    await docs.updateOne({ $expr: { $eq: ['$_id', '$$id'] } }, [{ $set: { label: '$$label' } }], { let: { id: 2, label: { $literal: '$two' } } })
+    expect(await docs.find().toArray()).toEqual([{ _id: 1, x: 1, foo: 1 }, { _id: 2, x: 2, foo: 1, label: '$two' }])
+  })
 })

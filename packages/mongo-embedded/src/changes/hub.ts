@@ -5,9 +5,10 @@ import type { CommandContext } from '../commands/context.js'
 import { CommandError } from '../engine/errors.js'
 import { runPipeline } from '../engine/mingo.js'
 import { type Mutation, docKey } from '../engine/store.js'
-import { retype, toView } from '../engine/values.js'
+import { retype, toView, valueKey } from '../engine/values.js'
 import type { Engine } from '../engine/workspace.js'
 import type { PullSource } from '../engine/cursors.js'
+import * as pipelineOperators from 'mingo/operators/pipeline'
 
 interface StoredEvent {
   seq: number
@@ -18,6 +19,9 @@ interface StoredEvent {
   /** For update events: where `updateLookup` finds the current document. */
   key?: string
   before?: Document
+  after?: Document
+  /** The collection had changeStreamPreAndPostImages enabled when the change happened. */
+  images?: boolean
   /** Collection-level stream ends here (drop/rename of the collection); database-level on dropDatabase. */
   invalidates?: 'collection' | 'database'
 }
@@ -34,6 +38,11 @@ function seqOf(resumeToken: unknown): number {
   if (typeof data !== 'string' || !/^[0-9A-F]{1,16}$/i.test(data)) throw new CommandError(260, 'InvalidResumeToken', 'resume token was not understood')
   return Number.parseInt(data, 16)
 }
+
+const KNOWN_STAGES = new Set([...Object.keys(pipelineOperators), '$changeStream', '$collStats', '$currentOp', '$geoNear', '$indexStats', '$listSessions', '$search', '$changeStreamSplitLargeEvent'])
+
+const missingImage = (kind: 'pre' | 'post') =>
+  new CommandError(280, 'ChangeStreamFatalError', `Change stream was configured to require a ${kind}-image for all update, delete and replace events, but the ${kind}-image was not found (changeStreamPreAndPostImages is not enabled on the collection)`)
 
 export class ChangeHub {
   private events: StoredEvent[] = []
@@ -60,13 +69,14 @@ export class ChangeHub {
         case 'put': {
           const documentKey = { _id: mutation.doc._id }
           const key = docKey(mutation.doc)
+          const images = this.imagesEnabled(db, mutation.coll)
           if (mutation.kind === 'insert') this.push(time, { db, coll: mutation.coll, key, event: { operationType: 'insert', fullDocument: mutation.doc, documentKey } })
-          else if (mutation.kind === 'replace') this.push(time, { db, coll: mutation.coll, key, before: mutation.before, event: { operationType: 'replace', fullDocument: mutation.doc, documentKey } })
-          else this.push(time, { db, coll: mutation.coll, key, before: mutation.before, event: { operationType: 'update', documentKey, updateDescription: mutation.updateDescription } })
+          else if (mutation.kind === 'replace') this.push(time, { db, coll: mutation.coll, key, images, before: mutation.before, event: { operationType: 'replace', fullDocument: mutation.doc, documentKey } })
+          else this.push(time, { db, coll: mutation.coll, key, images, before: mutation.before, after: mutation.doc, event: { operationType: 'update', documentKey, updateDescription: mutation.updateDescription } })
           break
         }
         case 'delete':
-          this.push(time, { db, coll: mutation.coll, before: mutation.before, event: { operationType: 'delete', documentKey: { _id: mutation.before._id } } })
+          this.push(time, { db, coll: mutation.coll, images: this.imagesEnabled(db, mutation.coll), before: mutation.before, event: { operationType: 'delete', documentKey: { _id: mutation.before._id } } })
           break
         case 'drop':
           this.push(time, { db, coll: mutation.coll, event: { operationType: 'drop' } })
@@ -84,6 +94,10 @@ export class ChangeHub {
     }
     for (const wake of this.waiters) wake()
     this.waiters.clear()
+  }
+
+  private imagesEnabled(db: string, coll: string): boolean {
+    return !!(this.engine.collection(db, coll)?.options.changeStreamPreAndPostImages as Document | undefined)?.enabled
   }
 
   private wait(ms: number): Promise<void> {
@@ -111,7 +125,8 @@ export class ChangeHub {
     const stages = pipeline.slice(1)
     for (const stage of stages) {
       const name = Object.keys(stage)[0]
-      if (!['$match', '$project', '$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$redact'].includes(name ?? '')) {
+      if (!name || !KNOWN_STAGES.has(name)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: '${name}'`)
+      if (!['$match', '$project', '$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$redact'].includes(name)) {
         throw new CommandError(280, 'ChangeStreamFatalError', `${name} is not permitted in a $changeStream pipeline`)
       }
     }
@@ -141,10 +156,20 @@ export class ChangeHub {
     }
     const render = (entry: StoredEvent): Document => {
       const event: Document = { ...entry.event }
-      const wantsLookup = spec.fullDocument === 'updateLookup' || spec.fullDocument === 'whenAvailable' || spec.fullDocument === 'required'
-      if (event.operationType === 'update' && wantsLookup) event.fullDocument = engine.collection(entry.db, entry.coll!)?.docs.get(entry.key!) ?? null
-      const wantsBefore = spec.fullDocumentBeforeChange === 'whenAvailable' || spec.fullDocumentBeforeChange === 'required'
-      if (wantsBefore && ['update', 'replace', 'delete'].includes(event.operationType as string)) event.fullDocumentBeforeChange = entry.before ?? null
+      const type = event.operationType as string
+      // Post-images (whenAvailable/required) and pre-images exist only where the collection enabled
+      // changeStreamPreAndPostImages; updateLookup reads the document as it is now.
+      if (type === 'update') {
+        if (spec.fullDocument === 'updateLookup') event.fullDocument = engine.collection(entry.db, entry.coll!)?.docs.get(entry.key!) ?? null
+        else if (spec.fullDocument === 'whenAvailable' || spec.fullDocument === 'required') {
+          if (!entry.images && spec.fullDocument === 'required') throw missingImage('post')
+          event.fullDocument = entry.images ? entry.after ?? null : null
+        }
+      }
+      if ((spec.fullDocumentBeforeChange === 'whenAvailable' || spec.fullDocumentBeforeChange === 'required') && ['update', 'replace', 'delete'].includes(type)) {
+        if (!entry.images && spec.fullDocumentBeforeChange === 'required') throw missingImage('pre')
+        event.fullDocumentBeforeChange = entry.images ? entry.before ?? null : null
+      }
       return event
     }
     const source: PullSource = {
@@ -163,6 +188,9 @@ export class ChangeHub {
               const [out] = runPipeline([toView(event) as Document], toView(stages) as Document[])
               if (!out) continue
               event = retype(out, event) as Document
+              if (valueKey(event._id) !== valueKey(entry.event._id)) {
+                throw new CommandError(280, 'ChangeStreamFatalError', "Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point.")
+              }
             }
             batch.push(event)
             if (entry.invalidates) closed = true

@@ -145,9 +145,13 @@ const dropDatabase: Handler = (context) => {
   return { dropped: context.db, ok: 1 }
 }
 
+/** Keeps the options it is given (change-stream pre/post images is the one that changes behaviour here). */
 const collMod: Handler = (context) => {
   const name = collectionName(context, 'collMod')
-  if (!context.ws.collection(context.db, name)) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
+  const state = context.ws.collection(context.db, name)
+  if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
+  const { collMod: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...changes } = context.command
+  context.ws.write({ op: 'options', db: context.db, coll: name, options: { ...state.options, ...changes } })
   return { ok: 1 }
 }
 

@@ -37,6 +37,7 @@ export type Mutation =
   | { op: 'createIndex'; db: string; coll: string; spec: IndexSpec }
   | { op: 'dropIndex'; db: string; coll: string; name: string }
   | { op: 'rename'; db: string; coll: string; toDb: string; toColl: string }
+  | { op: 'options'; db: string; coll: string; options: Document }
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
@@ -179,6 +180,11 @@ export function applyMutation(catalog: Catalog, mutation: Mutation): void {
       if (!state) return
       state.indexes = state.indexes.filter((index) => index.name !== mutation.name)
       state.unique.delete(mutation.name)
+      return
+    }
+    case 'options': {
+      const state = catalog.get(mutation.db)?.get(mutation.coll)
+      if (state) state.options = mutation.options
       return
     }
     case 'rename': {
