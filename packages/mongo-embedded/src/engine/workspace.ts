@@ -1,6 +1,6 @@
 // What a command reads and writes through: the live data, or a transaction's snapshot of it.
 import { type Document, Timestamp } from 'bson'
-import { writeConflict } from './errors.js'
+import { CommandError, writeConflict } from './errors.js'
 import { applyMutation, type Catalog, type CollectionState, cloneCollection, docKey, type Mutation } from './store.js'
 
 export interface Workspace {
@@ -10,6 +10,8 @@ export interface Workspace {
   write(mutation: Mutation): void
   readonly inTransaction: boolean
 }
+
+export const TRANSACTION_LIFETIME_MS = 60_000
 
 export type CommitListener = (mutations: Mutation[], clusterTime: Timestamp) => void
 
@@ -22,6 +24,8 @@ export class Engine implements Workspace {
   private increment = 0
   /** Keys written by open transactions: `ns|key` → transaction id. */
   readonly locks = new Map<string, number>()
+  /** Open transactions → when they started, so an abandoned one stops blocking others (MongoDB: 60 s lifetime). */
+  readonly transactions = new Map<number, number>()
 
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener)
@@ -81,7 +85,9 @@ export class TransactionWorkspace implements Workspace {
   constructor(
     private readonly engine: Engine,
     readonly id: number,
-  ) {}
+  ) {
+    engine.transactions.set(id, Date.now())
+  }
 
   collection(db: string, name: string) {
     const ns = `${db}.${name}`
@@ -113,7 +119,7 @@ export class TransactionWorkspace implements Workspace {
       const key = mutation.op === 'put' ? docKey(mutation.doc) : mutation.key
       const lock = `${mutation.db}.${mutation.coll}|${key}`
       const owner = this.engine.locks.get(lock)
-      if (owner !== undefined && owner !== this.id) throw writeConflict()
+      if (owner !== undefined && owner !== this.id && !this.expired(owner)) throw writeConflict()
       const snapshot = this.snapshots.get(`${mutation.db}.${mutation.coll}`)
       const live = this.engine.collection(mutation.db, mutation.coll)
       if (snapshot && snapshot.get(key) !== live?.docs.get(key)) throw writeConflict()
@@ -129,6 +135,9 @@ export class TransactionWorkspace implements Workspace {
   /** Publishes the writes, unless a write outside the transaction changed one of the same documents meanwhile. */
   commit() {
     try {
+      if (this.expired(this.id)) {
+        throw new CommandError(251, 'NoSuchTransaction', `Transaction ${this.id} has been aborted because it exceeded the transaction lifetime limit`, {}, ['TransientTransactionError'])
+      }
       for (const mutation of this.mutations) {
         if (mutation.op !== 'put' && mutation.op !== 'delete') continue
         const key = mutation.op === 'put' ? docKey(mutation.doc) : mutation.key
@@ -145,5 +154,12 @@ export class TransactionWorkspace implements Workspace {
   release() {
     for (const lock of this.held) if (this.engine.locks.get(lock) === this.id) this.engine.locks.delete(lock)
     this.held.clear()
+    this.engine.transactions.delete(this.id)
+  }
+
+  /** A transaction older than MongoDB's transactionLifetimeLimitSeconds no longer holds its documents. */
+  private expired(owner: number): boolean {
+    const started = this.engine.transactions.get(owner)
+    return started === undefined || Date.now() - started > TRANSACTION_LIFETIME_MS
   }
 }
