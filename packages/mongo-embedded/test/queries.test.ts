@@ -80,6 +80,11 @@ describe('cursors, sort and projection', () => {
     expect(perAuthor).toEqual([{ books: 2, name: 'ada' }, { books: 1, name: 'bob' }])
     await db.collection('books').aggregate([{ $match: { author: 1 } }, { $project: { title: 1 } }, { $out: 'adaBooks' }]).toArray()
     expect(await db.collection('adaBooks').countDocuments()).toBe(2)
+    const titles = await db.collection('books').aggregate([{ $project: { _id: 0, t: '$title' } }, { $unionWith: { coll: 'authors', pipeline: [{ $project: { _id: 0, t: '$name' } }] } }, { $sort: { t: 1 } }]).toArray()
+    expect(titles.map((d) => d.t)).toEqual(['ada', 'bob', 'x', 'y', 'z'])
+    await db.collection('authors').aggregate([{ $project: { books: { $literal: 0 } } }, { $merge: { into: 'authorStats' } }]).toArray()
+    await db.collection('books').aggregate([{ $group: { _id: '$author', books: { $sum: 1 } } }, { $merge: { into: 'authorStats', whenMatched: 'merge' } }]).toArray()
+    expect(await db.collection('authorStats').find().sort({ _id: 1 }).toArray()).toEqual([{ _id: 1, books: 2 }, { _id: 2, books: 1 }])
   })
 })
 

@@ -110,6 +110,8 @@ export class ChangeHub {
         this.waiters.delete(wake)
         resolve()
       }, ms)
+      // A waiting getMore must not keep a process alive on its own.
+      timer.unref?.()
       this.waiters.add(wake)
     })
   }
