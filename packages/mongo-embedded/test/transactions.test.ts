@@ -110,4 +110,18 @@ describe('transactions', () => {
     }
     expect(await docs.countDocuments()).toBe(1)
   })
+
+  it('refuses commands MongoDB refuses in a transaction, and reports a w no replica set here can meet as unsatisfiable', async () => {
+    const docs = mongo.db().collection('rules')
+    await docs.insertOne({ a: 1 })
+    const session = mongo.client().startSession()
+    try {
+      session.startTransaction()
+      await expect(docs.count({}, { session })).rejects.toMatchObject({ code: 263 })
+      await session.abortTransaction().catch(() => {})
+    } finally {
+      await session.endSession()
+    }
+    await expect(docs.insertOne({ a: 2 }, { writeConcern: { w: 50, wtimeoutMS: 100 } })).rejects.toMatchObject({ code: 100 })
+  })
 })

@@ -11,6 +11,7 @@ import { noSuchTransaction, transactionCommands } from './transactions.js'
 import { writeCommands } from './write.js'
 
 const handlers: Record<string, Handler> = { ...adminCommands, ...writeCommands, ...readCommands, ...ddlCommands, ...transactionCommands, ...bulkCommands }
+const NOT_IN_TRANSACTION = new Set(['count', 'listDatabases', 'dropDatabase', 'drop', 'renameCollection', 'dropIndexes'])
 const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify', 'bulkWrite'])
 
 export function errorReply(error: unknown): Document {
@@ -33,6 +34,11 @@ export async function runCommand(server: ServerState, command: Document, connect
     const session = sessionKey(command.lsid)
     try {
       reply = await execute(server, handler, name!, { server, ws: server.engine, db, command, session, connectionId })
+      const concern = command.writeConcern as Document | undefined
+      // One node can never acknowledge w > 1: MongoDB applies the write and reports the concern as unsatisfiable.
+      if (reply.ok === 1 && concern && typeof concern.w !== 'string' && Number(concern.w) > 1) {
+        reply.writeConcernError = { code: 100, codeName: 'UnsatisfiableWriteConcern', errmsg: 'UnsatisfiableWriteConcern: Not enough data-bearing nodes', errInfo: { writeConcern: concern } }
+      }
     } catch (error) {
       reply = errorReply(error)
     }
@@ -49,6 +55,11 @@ async function execute(server: ServerState, handler: Handler, name: string, cont
   if (!key || !Long.isLong(txnNumber) || transactionCommands[name]) return handler(context)
   const session = server.sessions.get(key)
   if (command.autocommit === false) {
+    if (NOT_IN_TRANSACTION.has(name)) {
+      throw new CommandError(263, 'OperationNotSupportedInTransaction', `Cannot run '${name}' in a multi-document transaction.`)
+    }
+    const mode = (command.$readPreference as Document | undefined)?.mode
+    if (mode !== undefined && mode !== 'primary') throw new CommandError(2, 'BadValue', `read preference in a transaction must be primary`)
     let ws: Workspace | undefined
     if (command.startTransaction === true) ws = server.sessions.start(session, txnNumber)
     else if (session.state === 'active' && session.txnNumber?.equals(txnNumber)) ws = session.transaction
