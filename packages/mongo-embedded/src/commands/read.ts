@@ -4,7 +4,7 @@ import { ProcessingMode } from 'mingo'
 import { pathValues } from '../engine/compare.js'
 import { badValue, CommandError } from '../engine/errors.js'
 import { evaluateLet, runPipeline } from '../engine/mingo.js'
-import { matcher, projectDocuments, selectDocuments } from '../engine/query.js'
+import { projectDocuments, selectDocuments } from '../engine/query.js'
 import { docKey } from '../engine/store.js'
 import { idFirst, retype, toNumber, toView, valueKey, viewOf } from '../engine/values.js'
 import { type CommandContext, collectionName, type Handler, insertDocument } from './context.js'
@@ -153,5 +153,3 @@ const explain: Handler = (context) => {
 }
 
 export const readCommands: Record<string, Handler> = { find, getMore, killCursors, count, distinct, aggregate, explain }
-
-export { matcher }

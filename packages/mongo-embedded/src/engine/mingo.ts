@@ -108,5 +108,3 @@ export function evaluateLet(variables: Document | undefined): Document | undefin
   const [evaluated] = runPipeline([{}], [{ $replaceWith: toView(variables) }])
   return evaluated
 }
-
-export { Query }

@@ -2,7 +2,6 @@
 // typed back to BSON (a $set value keeps the type the client sent; $inc widens Int32 → Long → Double → Decimal128).
 import { type Document, ObjectId } from 'bson'
 import { update as mingoUpdate } from 'mingo/updater'
-import { pathValues } from './compare.js'
 import { badValue, CommandError, typeMismatch } from './errors.js'
 import { mingoOptions, runPipeline, typeAlias } from './mingo.js'
 import { arithmeticResult, bsonType, idFirst, isNumeric, retype, toNumber, toView, valueKey, viewOf } from './values.js'
@@ -170,5 +169,3 @@ export function seedFromFilter(filter: Document): Document {
   visit(filter)
   return seed
 }
-
-export { pathValues }

@@ -1,5 +1,5 @@
 // MongoDB wire framing: the legacy OP_QUERY/OP_REPLY pair (only the first handshake uses it) and OP_MSG.
-import { BSON, type Document, Long } from 'bson'
+import { BSON, type Document } from 'bson'
 
 export const OP_REPLY = 1
 export const OP_QUERY = 2004
@@ -144,4 +144,3 @@ export class FrameReader {
   }
 }
 
-export const ZERO_CURSOR = Long.fromInt(0)
