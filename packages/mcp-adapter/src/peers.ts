@@ -29,37 +29,16 @@ export async function importPeer<T>(specifier: string, load: () => Promise<T>, f
   }
 }
 
-let server: Promise<ServerModule> | undefined
-let stdio: Promise<StdioModule> | undefined
-let node: Promise<NodeModule> | undefined
-
-export function loadServerSdk(): Promise<ServerModule> {
-  // A failed load is not cached: installing the peer and retrying works without a restart.
-  server ??= importPeer('@modelcontextprotocol/server', () => import('@modelcontextprotocol/server'), 'MCP').catch(
-    (error: unknown) => {
-      server = undefined
+/** A loader that imports the peer once; a failed load is not cached, so installing the peer and retrying works without a restart. */
+function lazyPeer<T>(specifier: string, load: () => Promise<T>, feature: string): () => Promise<T> {
+  let pending: Promise<T> | undefined
+  return () =>
+    (pending ??= importPeer(specifier, load, feature).catch((error: unknown) => {
+      pending = undefined
       throw error
-    },
-  )
-  return server
+    }))
 }
 
-export function loadStdioSdk(): Promise<StdioModule> {
-  stdio ??= importPeer('@modelcontextprotocol/server', () => import('@modelcontextprotocol/server/stdio'), 'MCP over stdio').catch(
-    (error: unknown) => {
-      stdio = undefined
-      throw error
-    },
-  )
-  return stdio
-}
-
-export function loadNodeSdk(): Promise<NodeModule> {
-  node ??= importPeer('@modelcontextprotocol/node', () => import('@modelcontextprotocol/node'), 'MCP over HTTP').catch(
-    (error: unknown) => {
-      node = undefined
-      throw error
-    },
-  )
-  return node
-}
+export const loadServerSdk = lazyPeer<ServerModule>('@modelcontextprotocol/server', () => import('@modelcontextprotocol/server'), 'MCP')
+export const loadStdioSdk = lazyPeer<StdioModule>('@modelcontextprotocol/server', () => import('@modelcontextprotocol/server/stdio'), 'MCP over stdio')
+export const loadNodeSdk = lazyPeer<NodeModule>('@modelcontextprotocol/node', () => import('@modelcontextprotocol/node'), 'MCP over HTTP')

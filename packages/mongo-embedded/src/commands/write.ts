@@ -8,25 +8,32 @@ import { applyUpdate, isOperatorUpdate, seedFromFilter } from '../engine/update.
 import { bsonType, idFirst, toNumber } from '../engine/values.js'
 import { checkSize, type CommandContext, collectionName, ensureCollection, type Handler, insertDocument, writeError } from './context.js'
 
-function statements(context: CommandContext, field: string): Document[] {
+/**
+ * Runs each statement of `field` (`documents`, `updates`, `deletes`), collecting per-statement write errors; an ordered
+ * command stops at the first one, as MongoDB does.
+ */
+function eachStatement(context: CommandContext, field: string, run: (statement: Document, index: number) => void): Document[] {
   const list = context.command[field]
   if (!Array.isArray(list)) throw badValue(`${field} must be an array`)
-  return list as Document[]
+  const ordered = context.command.ordered !== false
+  const writeErrors: Document[] = []
+  for (const [index, statement] of (list as Document[]).entries()) {
+    try {
+      run(statement, index)
+    } catch (error) {
+      writeErrors.push(writeError(error, index))
+      if (ordered) break
+    }
+  }
+  return writeErrors
 }
 
 const insert: Handler = (context) => {
   const name = collectionName(context, 'insert')
-  const ordered = context.command.ordered !== false
-  const writeErrors: Document[] = []
   let n = 0
-  statements(context, 'documents').forEach((document, index) => {
-    if (ordered && writeErrors.length) return
-    try {
-      insertDocument(context, name, document)
-      n++
-    } catch (error) {
-      writeErrors.push(writeError(error, index))
-    }
+  const writeErrors = eachStatement(context, 'documents', (document) => {
+    insertDocument(context, name, document)
+    n++
   })
   return writeErrors.length ? { n, writeErrors, ok: 1 } : { n, ok: 1 }
 }
@@ -120,21 +127,14 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
 
 const update: Handler = (context) => {
   const name = collectionName(context, 'update')
-  const ordered = context.command.ordered !== false
-  const writeErrors: Document[] = []
   const upserted: Document[] = []
   let n = 0
   let nModified = 0
-  statements(context, 'updates').forEach((statement, index) => {
-    if (ordered && writeErrors.length) return
-    try {
-      const outcome = runUpdate(context, name, statement as UpdateStatement)
-      n += outcome.n
-      nModified += outcome.nModified
-      if (outcome.upserted !== undefined) upserted.push({ index, _id: outcome.upserted })
-    } catch (error) {
-      writeErrors.push(writeError(error, index))
-    }
+  const writeErrors = eachStatement(context, 'updates', (statement, index) => {
+    const outcome = runUpdate(context, name, statement as UpdateStatement)
+    n += outcome.n
+    nModified += outcome.nModified
+    if (outcome.upserted !== undefined) upserted.push({ index, _id: outcome.upserted })
   })
   const reply: Document = { n, nModified, ok: 1 }
   if (upserted.length) reply.upserted = upserted
@@ -152,16 +152,9 @@ export function runDelete(context: CommandContext, name: string, filter: Documen
 
 const remove: Handler = (context) => {
   const name = collectionName(context, 'delete')
-  const ordered = context.command.ordered !== false
-  const writeErrors: Document[] = []
   let n = 0
-  statements(context, 'deletes').forEach((statement, index) => {
-    if (ordered && writeErrors.length) return
-    try {
-      n += runDelete(context, name, statement.q ?? {}, toNumber(statement.limit) ?? 0).length
-    } catch (error) {
-      writeErrors.push(writeError(error, index))
-    }
+  const writeErrors = eachStatement(context, 'deletes', (statement) => {
+    n += runDelete(context, name, statement.q ?? {}, toNumber(statement.limit) ?? 0).length
   })
   return writeErrors.length ? { n, writeErrors, ok: 1 } : { n, ok: 1 }
 }
