@@ -42,6 +42,13 @@ export type {
   TokenPayload,
   Trigger,
   TriggerKind,
+  HttpTrigger,
+  InvokeTrigger,
+  CronTrigger,
+  WebSocketTrigger,
+  McpTrigger,
+  InitTrigger,
+  LambdaTrigger,
   UploadedFile,
   WriteFileOptions,
 } from './types.js'

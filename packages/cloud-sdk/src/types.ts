@@ -6,10 +6,43 @@ import type { Db } from './query/db.js'
 /** What started an invocation. Entry points add their own fields (`tool` for MCP, `caller` for invoke, …). */
 export type TriggerKind = 'http' | 'invoke' | 'cron' | 'websocket' | 'mcp' | 'init' | 'lambda'
 
-export interface Trigger {
-  kind: TriggerKind
-  [key: string]: unknown
+/** An HTTP request (the HTTP entry point checks the record's `methods` for these only). */
+export interface HttpTrigger {
+  kind: 'http'
 }
+/** `cloud.invoke` from another function (`caller` is its name), or `executor.invoke` from host code (`caller: null`). */
+export interface InvokeTrigger {
+  kind: 'invoke'
+  caller: string | null
+}
+/** A scheduled run: the schedule's name and the ISO time it was due. */
+export interface CronTrigger {
+  kind: 'cron'
+  name: string
+  scheduledAt: string
+}
+export interface WebSocketTrigger {
+  kind: 'websocket'
+  event: 'connection' | 'message' | 'close'
+  connectionId: string
+}
+/** An MCP `tools/call`; `tool` is the tool name the client used. */
+export interface McpTrigger {
+  kind: 'mcp'
+  tool: string
+}
+/** `__init__`, run once when the executor starts. */
+export interface InitTrigger {
+  kind: 'init'
+}
+/** A Lambda-style invocation; `version` is the event format (`'2.0'`, `'1.0'`, `'url'`). */
+export interface LambdaTrigger {
+  kind: 'lambda'
+  version: string
+}
+
+/** What started an invocation: switch on `kind` and TypeScript knows the other fields. */
+export type Trigger = HttpTrigger | InvokeTrigger | CronTrigger | WebSocketTrigger | McpTrigger | InitTrigger | LambdaTrigger
 
 /** A JWT payload as `parseToken` returns it. */
 export interface TokenPayload {

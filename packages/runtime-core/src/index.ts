@@ -1,15 +1,33 @@
 // The public surface of @scraping-run/runtime-core. The Express adapter is the `./express` subpath.
 export { RuntimeError, CompileError } from './errors.js'
 export type { RuntimeErrorCode, InvokeError } from './errors.js'
-export { createExecutor } from './executor.js'
+export { createExecutor } from './executor/index.js'
 export { memoryStore } from './stores/memory.js'
 export type { MemoryStore } from './stores/memory.js'
 export { directoryStore } from './stores/directory.js'
 export type { DirectoryStoreOptions } from './stores/directory.js'
 export { compileFunction } from './compiler.js'
 export type { CompileInput } from './compiler.js'
-export { vmSandbox } from './sandbox/vm.js'
-export type { VmSandboxOptions } from './sandbox/vm.js'
+export { vmSandbox } from './sandbox/vm/index.js'
+export type { VmSandboxOptions } from './sandbox/vm/index.js'
+export type { ResponseFacade } from './sandbox/response-facade.js'
+export { createHttpHandler, TRIGGER_TOKEN_HEADER } from './triggers/http/handler.js'
+export type { HttpHandler, HttpHandlerOptions } from './triggers/http/handler.js'
+export type { CorsOptions } from './triggers/http/cors.js'
+export type {
+  BridgeOp,
+  EntryKind,
+  HostObjects,
+  JsonValue,
+  PlainContext,
+  PlainFile,
+  ResponseState,
+  SandboxBridge,
+  SandboxCall,
+  SandboxCapabilities,
+  SandboxLimits,
+  SandboxModule,
+} from './sandbox/protocol.js'
 export { consoleSink, memorySink } from './console.js'
 export type { ConsoleSinkOptions, MemorySink } from './console.js'
 export type {
@@ -18,6 +36,7 @@ export type {
   Executor,
   ExecutorEvent,
   ExecutorOptions,
+  FunctionInfo,
   FunctionLanguage,
   FunctionRecord,
   FunctionRecordInput,
@@ -34,6 +53,4 @@ export type {
   LogSink,
   MongoOption,
   Sandbox,
-  SandboxCallOptions,
-  SandboxHandle,
 } from './types.js'

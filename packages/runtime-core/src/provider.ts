@@ -1,35 +1,28 @@
 import { CloudError, createTokenHelpers, setCloudProvider } from '@scraping-run/cloud'
-import type { CloudErrorCode, CloudMongo, CloudSdk, CloudSocket, CloudStorage, FunctionContext, InvokeParams } from '@scraping-run/cloud'
+import type { CloudMongo, CloudSdk, CloudStorage, DatabaseOptions, Db as Database, TokenPayload } from '@scraping-run/cloud'
 import type { Db, MongoClient } from 'mongodb'
-import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from './errors.js'
 import { importPeer } from './peer.js'
-import { callScope } from './scope.js'
-import type { ExecutorOptions, InvokeInit, InvokeResult, MongoOption } from './types.js'
+import type { ExecutorOptions, MongoOption } from './types.js'
 
-
-export interface ProviderRuntime {
-  sdk: CloudSdk
-}
-
-// Executors alive in this process, newest last. Code outside any invocation (a timer, a host script) sees the newest.
-const runtimes: ProviderRuntime[] = []
+// Executors alive in this process, newest last. Host code calling `cloud` outside any function sees the newest one's SDK.
+const runtimes: CloudSdk[] = []
 let restoreProvider: (() => void) | undefined
 
-/** Installs the `@scraping-run/cloud` provider while at least one executor is open. Returns the uninstall function. */
-export function installProvider(runtime: ProviderRuntime): () => void {
-  runtimes.push(runtime)
+/** Installs the `@scraping-run/cloud` provider for host code while at least one executor is open. Returns the uninstall. */
+export function installProvider(sdk: CloudSdk): () => void {
+  runtimes.push(sdk)
   if (runtimes.length === 1) {
     restoreProvider = setCloudProvider(() => {
-      const runtime = callScope.getStore()?.runtime ?? runtimes[runtimes.length - 1]
-      if (!runtime) throw new CloudError('NO_PROVIDER', 'every executor has been closed')
-      return runtime.sdk
+      const newest = runtimes[runtimes.length - 1]
+      if (!newest) throw new CloudError('NO_PROVIDER', 'every executor has been closed')
+      return newest
     })
   }
   let installed = true
   return () => {
     if (!installed) return
     installed = false
-    runtimes.splice(runtimes.indexOf(runtime), 1)
+    runtimes.splice(runtimes.indexOf(sdk), 1)
     if (runtimes.length === 0) {
       restoreProvider?.()
       restoreProvider = undefined
@@ -37,29 +30,28 @@ export function installProvider(runtime: ProviderRuntime): () => void {
   }
 }
 
-export interface SdkOptions {
+export interface ServiceOptions {
   jwtSecret?: string
-  appid: string
-  env: Record<string, string | undefined>
   storage?: CloudStorage
   mongo?: MongoOption
   database?: ExecutorOptions['database']
-  maxInvokeDepth: number
-  invoke(name: string, init: InvokeInit, depth: number): Promise<InvokeResult>
 }
 
-export interface CreatedSdk {
-  sdk: CloudSdk
-  /** Loads the mongodb driver when a URI was given, so `cloud.mongo` can stay a synchronous getter. */
+/** The host side of what functions reach through the bridge: MongoDB, the database provider, storage, tokens. */
+export interface Services {
+  mongo(): CloudMongo
+  /** The query builder for these options, as `user` (trusted when no policy is named). */
+  database(options: DatabaseOptions | undefined, user: TokenPayload | null): Database
+  storage(): CloudStorage
+  getToken(payload: TokenPayload, options?: { expiresIn?: number | string; secret?: string }): string
+  parseToken(token: string | null | undefined, options?: { secret?: string }): TokenPayload | null
+  /** Loads the optional peers that configured features need (mongodb for a URI, db-proxy for cloud.database()). */
   prepare(): Promise<void>
   close(): Promise<void>
 }
 
-/** The SDK functions of one executor see. Everything but `mongo` (native driver objects) is JSON-crossable. */
-export function createSdk(options: SdkOptions): CreatedSdk {
+export function createServices(options: ServiceOptions): Services {
   const tokens = createTokenHelpers(options.jwtSecret)
-  const shared = new Map<string, unknown>()
-  const sockets = new Set<CloudSocket>()
   let driver: typeof import('mongodb') | undefined
   let driverError: unknown
   let mongo: CloudMongo | undefined
@@ -85,8 +77,9 @@ export function createSdk(options: SdkOptions): CreatedSdk {
     return mongo
   }
 
-  const sdk: CloudSdk = {
-    database(databaseOptions) {
+  return {
+    mongo: getMongo,
+    database(databaseOptions, user) {
       if (!database) {
         if (!options.mongo) {
           throw new CloudError(
@@ -98,54 +91,14 @@ export function createSdk(options: SdkOptions): CreatedSdk {
         if (!dbProxyModule) throw new CloudError('NOT_CONFIGURED', 'cloud.database() is not ready yet: await executor.ready() first')
         database = dbProxyModule.createDatabaseProvider({ db: getMongo().db })
       }
-      // The invocation's user, so `{policy}` is checked as whoever called; trusted access ignores it.
-      return database(databaseOptions, callScope.getStore()?.ctx?.user ?? null)
+      return database(databaseOptions, user)
     },
-    get mongo() {
-      return getMongo()
-    },
-    async invoke<T>(name: string, params: InvokeParams = {}): Promise<T> {
-      const frame = callScope.getStore()
-      const depth = (frame?.depth ?? 0) + 1
-      if (depth > options.maxInvokeDepth) {
-        throw new RuntimeError('INVOKE_DEPTH_EXCEEDED', `cloud.invoke('${name}') nested more than ${options.maxInvokeDepth} deep (runaway recursion?)`)
-      }
-      const result = await options.invoke(
-        name,
-        {
-          body: params.body,
-          query: params.query,
-          headers: params.headers,
-          method: params.method,
-          // Inherit the caller's user, so an interceptor sees the same identity on internal calls.
-          user: params.user !== undefined ? params.user : (frame?.ctx?.user ?? null),
-          trigger: { kind: 'invoke', caller: frame?.ctx?.functionName ?? null },
-          signal: frame?.ctx?.signal,
-        },
-        depth,
-      )
-      if (result.error) {
-        // Keep the callee's code, and its error as the cause, so the caller can tell TIMEOUT from NOT_CONFIGURED.
-        const { code, message } = result.error
-        if ((RUNTIME_ERROR_CODES as readonly string[]).includes(code)) throw new RuntimeError(code as RuntimeErrorCode, message, { cause: result.error })
-        throw new CloudError(code as CloudErrorCode, message, { cause: result.error })
-      }
-      return result.data as T
-    },
-    getToken: (payload, tokenOptions) => tokens.getToken(payload, tokenOptions),
-    parseToken: (token, tokenOptions) => tokens.parseToken(token, tokenOptions),
-    get storage(): CloudStorage {
+    storage() {
       if (!options.storage) throw new CloudError('NOT_CONFIGURED', 'cloud.storage is not configured: pass storage: createStorage(…) to createExecutor')
       return options.storage
     },
-    sockets,
-    appid: options.appid,
-    env: options.env,
-    shared,
-  }
-
-  return {
-    sdk,
+    getToken: (payload, tokenOptions) => tokens.getToken(payload, tokenOptions),
+    parseToken: (token, tokenOptions) => tokens.parseToken(token, tokenOptions),
     async prepare() {
       // @scraping-run/db-proxy imports the driver at load time, so it is loaded here, only when MongoDB is configured.
       if (options.mongo && !database && !dbProxyModule && !dbProxyError) {

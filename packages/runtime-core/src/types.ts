@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Db, MongoClient } from 'mongodb'
 import type { DatabaseOptions, Db as Database } from '@scraping-run/cloud'
 import type { InvokeError } from './errors.js'
+import type { EntryKind, JsonValue, Sandbox } from './sandbox/protocol.js'
 
 export type FunctionLanguage = 'ts' | 'js'
 
@@ -62,34 +63,7 @@ export type LogLevel = 'debug' | 'info' | 'log' | 'warn' | 'error'
 /** Where a sandbox sends `console.*` calls of the current invocation. Arguments are formatted by the host. */
 export type ConsoleBridge = (level: LogLevel, args: unknown[]) => void
 
-export interface SandboxCallOptions {
-  timeoutMs: number
-  signal: AbortSignal
-  console: ConsoleBridge
-  env: Record<string, string | undefined>
-  /** Extra arguments after `ctx` (an interceptor gets `next`). */
-  args?: unknown[]
-}
-
-/** An opaque, loaded function. */
-export interface SandboxHandle {
-  readonly name: string
-  readonly hash: string
-}
-
-/**
- * Runs compiled functions. Everything a function sees besides `ctx` comes through `@scraping-run/cloud` (the provider the
- * executor installs), so a sandbox that cannot share host objects (isolated-vm) can bridge it as JSON calls.
- */
-export interface Sandbox {
-  readonly kind: string
-  /** Loads (evaluates) a function once; module state persists until `unload`. */
-  load(unit: LoadUnit, options: Pick<SandboxCallOptions, 'console' | 'env'>): SandboxHandle | Promise<SandboxHandle>
-  run(handle: SandboxHandle, ctx: FunctionContext, options: SandboxCallOptions): Promise<unknown>
-  /** Forgets every loaded copy of these functions (their module state too). */
-  unload(names: string[]): void
-  dispose(): Promise<void> | void
-}
+export type { Sandbox } from './sandbox/protocol.js'
 
 export interface LogRecord {
   level: LogLevel
@@ -127,15 +101,20 @@ export interface InvokeInit {
   method?: string
   path?: string
   user?: TokenPayload | null
-  /** Default `{kind: 'invoke'}`. HTTP entry points pass `{kind: 'http'}` (methods are checked for those only). */
+  /** Default `{kind: 'invoke', caller: null}`. Every entry point passes its own kind. */
   trigger?: Trigger
+  /**
+   * The entry point's own check of the resolved record, before any interceptor runs (the HTTP entry point refuses
+   * methods the record does not list here). Throw a `RuntimeError` to refuse the call.
+   */
+  check?: (record: FunctionRecord) => void
   /** Aborts the invocation (the function sees it as `ctx.signal`, which also aborts on timeout). */
   signal?: AbortSignal
   requestId?: string
   files?: UploadedFile[]
   request?: IncomingMessage
   response?: ServerResponse
-  /** Runs this source instead of the stored one (debug mode); the method check is skipped. */
+  /** Runs this source instead of the stored one (debug mode); `check` is not called. */
   debugSource?: { source: string; language?: FunctionLanguage }
 }
 
@@ -175,6 +154,22 @@ export interface ExecutorOptions {
   logToStdout?: boolean
   /** Maximum `cloud.invoke` nesting. Default 16. */
   maxInvokeDepth?: number
+  /**
+   * Default true: while the executor is open, a process-wide `uncaughtException` listener hands an exception raised in a
+   * function's async work (an `'error'` event nobody listens to, a throw in a stream callback) to that invocation, which
+   * fails with FUNCTION_ERROR, instead of letting it end the process. Exceptions from outside functions are left alone.
+   */
+  guardProcess?: boolean
+}
+
+/** What `executor.describe()` reports per function: the stored record, and what loading its module in the sandbox said. */
+export interface FunctionInfo extends FunctionRecord {
+  /** Which export is the entry point; absent when the module did not load. */
+  entry?: EntryKind
+  /** The module's exported `meta`, as JSON. */
+  meta?: JsonValue
+  /** Why the module did not load (compile error, top-level throw, no entry point, …). */
+  error?: { code: string; message: string }
 }
 
 export type ExecutorEvent = FunctionStoreEvent | { type: 'reload'; name?: string }
@@ -183,6 +178,8 @@ export interface Executor {
   readonly store: FunctionStore
   readonly sandbox: Sandbox
   invoke<T = unknown>(name: string, init?: InvokeInit): Promise<InvokeResult<T>>
+  /** Every function (or the one named), with its entry shape and exported `meta` as the sandbox reported them. */
+  describe(name?: string): Promise<FunctionInfo[]>
   /** Adds an interceptor after those already registered. Returns a function that removes it. */
   use(interceptor: Interceptor): () => void
   /** Drops cached code (one function and its importers, or everything) so the next call recompiles. */

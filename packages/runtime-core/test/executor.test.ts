@@ -109,7 +109,7 @@ describe('executor', () => {
       return next()
     })
     expect((await executor.invoke('target')).data).toEqual({ denied: 'target' })
-    expect((await executor.invoke('target', { trigger: { kind: 'cron' } })).data).toEqual({ name: 'target', kind: 'cron' })
+    expect((await executor.invoke('target', { trigger: { kind: 'cron', name: 'nightly', scheduledAt: new Date().toISOString() } })).data).toEqual({ name: 'target', kind: 'cron' })
     expect((await executor.invoke('target', { user: { uid: 'u' }, trigger: { kind: 'mcp', tool: 'target' } })).data).toEqual({
       wrapped: { name: 'target', kind: 'mcp' },
     })

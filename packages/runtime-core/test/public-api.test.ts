@@ -10,9 +10,11 @@ describe('public API', () => {
       [
         'CompileError',
         'RuntimeError',
+        'TRIGGER_TOKEN_HEADER',
         'compileFunction',
         'consoleSink',
         'createExecutor',
+        'createHttpHandler',
         'directoryStore',
         'memorySink',
         'memoryStore',

@@ -1,29 +1,39 @@
 import { randomUUID } from 'node:crypto'
 import { createTokenHelpers } from '@scraping-run/cloud'
-import type { FunctionContext, TokenPayload } from '@scraping-run/cloud'
+import type { TokenPayload } from '@scraping-run/cloud'
+import { createLogCollector } from '../console.js'
+import { RuntimeError, toInvokeError } from '../errors.js'
+import { invalidNameReason } from '../names.js'
+import { createServices, installProvider } from '../provider.js'
+import { createBridgedCloud } from '../sandbox/bridged-cloud.js'
+import type { SandboxBridge } from '../sandbox/protocol.js'
+import { vmSandbox } from '../sandbox/vm/index.js'
+import { callScope } from '../scope.js'
+import { SourceMaps } from '../sourcemap.js'
+import type { Executor, ExecutorEvent, ExecutorOptions, FunctionInfo, Interceptor, InvokeInit, InvokeResult } from '../types.js'
+import { CallAbort, InvocationContext, withTimeout, type StopControl } from './abort.js'
+import { createHostBridge } from './bridge.js'
 import { FunctionCache } from './cache.js'
-import { createLogCollector } from './console.js'
-import { RuntimeError, toInvokeError } from './errors.js'
+import { describeFunctions } from './describe.js'
 import { compose } from './interceptors.js'
-import { invalidNameReason } from './names.js'
-import { createSdk, installProvider } from './provider.js'
-import { callScope } from './scope.js'
-import { CallAbort, CallOptions, InvocationContext, withTimeout } from './abort.js'
-import { vmSandbox } from './sandbox/vm.js'
-import { SourceMaps } from './sourcemap.js'
-import type { Executor, ExecutorEvent, ExecutorOptions, Interceptor, InvokeInit, InvokeResult, SandboxCallOptions, SandboxHandle } from './types.js'
+import { Invocations, type Frame } from './invocations.js'
+import { plainContext, sandboxCall } from './plain.js'
+import { holdProcessGuard } from './process-guard.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
 
 /**
- * The one path every entry point takes: resolve the function (or `__default__`), check methods for HTTP, run the
- * interceptor chain (programmatic, then `__interceptor__`), run the function in the sandbox under a timeout.
+ * The one path every entry point takes: resolve the function (or `__default__`), run the entry point's check, the
+ * interceptor chain (programmatic, then `__interceptor__`), then the function in the sandbox under a timeout.
  */
 export function createExecutor(options: ExecutorOptions): Executor {
   if (!options?.store) throw new RuntimeError('BAD_REQUEST', 'createExecutor needs a store (memoryStore(), directoryStore(dir), …)')
   const store = options.store
   const sandbox = options.sandbox ?? vmSandbox()
+  if (!sandbox.capabilities || typeof sandbox.abort !== 'function') {
+    throw new RuntimeError('BAD_REQUEST', `sandbox ${String(sandbox.kind)} implements the wave-1 interface: it needs capabilities, abort() and load(unit, bridge) (see the runtime-core changelog)`)
+  }
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const env = options.env ?? {}
   const interceptors: Interceptor[] = [...(options.interceptors ?? [])]
@@ -31,21 +41,23 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const cache = new FunctionCache(store, sandbox, maps)
   const listeners = new Set<(event: ExecutorEvent) => void>()
   const tokens = createTokenHelpers(options.jwtSecret)
-  let closed = false
-
-  const created = createSdk({
-    jwtSecret: options.jwtSecret,
+  const invocations = new Invocations()
+  const services = createServices(options)
+  const bridge = createHostBridge({
+    invocations,
+    services,
     appid: options.appid ?? 'default',
     env,
-    storage: options.storage,
-    mongo: options.mongo,
-    database: options.database,
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
+    hostObjects: sandbox.capabilities.hostObjects,
     // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
     invoke: (name, init, depth) => run(name, init, depth, true),
   })
-  const runtime = { sdk: created.sdk }
-  const uninstall = installProvider(runtime)
+  // Host code that imports `cloud` outside any function gets the same SDK, resolved through this executor's bridge.
+  const hostBridge: SandboxBridge = { call: (id, op, args) => (callScope.getStore()?.bridge ?? bridge).call(id, op, args) }
+  const uninstall = installProvider(createBridgedCloud(() => callScope.getStore()?.invocationId ?? '', hostBridge, { hostObjects: true }))
+  const releaseGuard = options.guardProcess === false ? () => undefined : holdProcessGuard()
+  let closed = false
 
   function notify(event: ExecutorEvent): void {
     for (const listener of [...listeners]) {
@@ -70,7 +82,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     started ??= (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve))
       if (closed) return
-      await created.prepare()
+      await services.prepare()
       if (!closed && (await cache.record('__init__').catch(() => undefined))) {
         const result = await run('__init__', { trigger: { kind: 'init' } }, 0, true)
         if (result.error) console.error(`[__init__] ${result.error.code}: ${result.error.stack ?? result.error.message}`)
@@ -85,7 +97,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   async function run(name: string, init: InvokeInit, depth: number, starting = false): Promise<InvokeResult> {
     const started = performance.now()
     const requestId = init.requestId ?? randomUUID()
-    const trigger = init.trigger ?? { kind: 'invoke' as const }
+    const trigger = init.trigger ?? { kind: 'invoke' as const, caller: null }
     const collector = createLogCollector({
       requestId,
       functionName: name,
@@ -94,20 +106,43 @@ export function createExecutor(options: ExecutorOptions): Executor {
       remapStack: maps.cleanStack,
       echo: options.logToStdout,
     })
-    // ctx.signal is created on first use: most functions never read it, and an AbortController per call is measurable.
     const abort = new CallAbort(init.signal)
-    const ctx = new InvocationContext(requestId, name, init, trigger, env, abort) as FunctionContext
+    const ctx = new InvocationContext(requestId, name, init, trigger, env, abort)
     if (init.files) ctx.files = init.files
     if (init.request) ctx.request = init.request
     if (init.response) ctx.response = init.response
+    const callIds: string[] = []
+    const control: StopControl = {
+      onStop: (reason) => {
+        for (const id of callIds) sandbox.abort(id, { code: reason.code, message: reason.message })
+      },
+    }
+    const frame: Frame = {
+      requestId,
+      functionName: name,
+      get user() {
+        return ctx.user
+      },
+      depth,
+      log: collector.bridge,
+      ...(init.response ? { response: init.response } : {}),
+      signal: () => ctx.signal,
+      fail(error) {
+        collector.bridge('error', ['Uncaught error in a callback:', error])
+        control.fail?.(error)
+      },
+      done: false,
+    }
+    const mainId = invocations.open({ frame })
+    callIds.push(mainId)
+    // Top-level code of a module this call loads logs into this call.
+    const loadBridge: SandboxBridge = { call: (_id, op, args) => bridge.call(mainId, op, args) }
     let cold = false
-    const callOptions = new CallOptions(collector.bridge, env, defaultTimeoutMs, abort)
-
-    const load = (target: string): SandboxHandle | Promise<SandboxHandle> => {
+    const load = (target: string) => {
       const warm = cache.peekHandle(target)
       if (warm) return warm
       cold = true
-      return cache.handle(target, callOptions).then((loaded) => loaded.handle)
+      return cache.handle(target, loadBridge).then((loaded) => loaded.handle)
     }
 
     let data: unknown
@@ -129,62 +164,47 @@ export function createExecutor(options: ExecutorOptions): Executor {
         if (!record) throw new RuntimeError('FUNCTION_NOT_FOUND', `function ${name} not found`)
         target = '__default__'
       }
-      if (trigger.kind === 'http' && !init.debugSource && record?.methods && !record.methods.includes(ctx.method)) {
-        throw new RuntimeError('METHOD_NOT_ALLOWED', `${name} does not answer ${ctx.method} (allowed: ${record.methods.join(', ')})`)
-      }
-      const timeoutMs = record?.timeoutMs ?? defaultTimeoutMs
-      const limits = (args?: unknown[]): SandboxCallOptions => new CallOptions(collector.bridge, env, timeoutMs, abort, args)
+      if (record && init.check) init.check(record)
+      const limits = { timeoutMs: record?.timeoutMs ?? defaultTimeoutMs }
+      const hostObjects = sandbox.capabilities.hostObjects
 
-      const final = (ctx: FunctionContext): Promise<unknown> => {
+      const final = (ctx: InvocationContext): Promise<unknown> => {
+        const call = sandboxCall(mainId, plainContext(ctx), init, hostObjects)
         if (init.debugSource) {
           cold = true
           return cache
-            .transient(name, init.debugSource.source, init.debugSource.language, callOptions, restoreMaps)
-            .then((handle) => sandbox.run(handle, ctx, limits()))
+            .transient(name, init.debugSource.source, init.debugSource.language, loadBridge, restoreMaps)
+            .then((module) => sandbox.run(module, call, limits, bridge))
         }
-        const handle = load(target)
-        return handle instanceof Promise ? handle.then((loaded) => sandbox.run(loaded, ctx, limits())) : sandbox.run(handle, ctx, limits())
+        const module = load(target)
+        return module instanceof Promise ? module.then((loaded) => sandbox.run(loaded, call, limits, bridge)) : sandbox.run(module, call, limits, bridge)
       }
       const links: Interceptor[] = interceptors.length ? [...interceptors] : []
       let interceptorRecord = target === '__interceptor__' ? undefined : cache.recordFast('__interceptor__')
       if (interceptorRecord instanceof Promise) interceptorRecord = await interceptorRecord
       if (interceptorRecord) {
-        links.push(async (ctx, next) => sandbox.run(await load('__interceptor__'), ctx, limits([next])))
+        links.push(async (ctx, next) => {
+          const module = await load('__interceptor__')
+          const id = invocations.open({ frame, next: (patch) => (applyPatch(ctx as InvocationContext, patch), next()) })
+          callIds.push(id)
+          return sandbox.run(module, { ...sandboxCall(id, plainContext(ctx as InvocationContext), init, hostObjects), interceptor: true }, limits, bridge)
+        })
       }
-      const chain = links.length ? compose(links, final) : final
-      data = await withTimeout(
-        callScope.run({ runtime, depth, ctx, console: collector.bridge, env }, () => chain(ctx)),
-        timeoutMs,
-        abort,
-        name,
-      )
+      const chain = links.length ? compose(links as never, final) : final
+      data = await withTimeout(chain(ctx), limits.timeoutMs, abort, name, control)
     } catch (thrown) {
       error = toInvokeError(thrown, maps.cleanStack)
     } finally {
+      frame.done = true
       abort.dispose()
+      for (const id of callIds) invocations.close(id)
       for (const restore of restoreMaps) restore()
     }
     const durationMs = performance.now() - started
     collector.close()
     const logs = collector.records
     const result: InvokeResult = error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
-    if (options.logSink) {
-      try {
-        const written = options.logSink.write({
-          functionName: name,
-          requestId,
-          trigger,
-          cold,
-          durationMs,
-          status: error ? 'error' : 'ok',
-          ...(error ? { error } : {}),
-          logs,
-        })
-        if (written && typeof (written as Promise<void>).catch === 'function') (written as Promise<void>).catch(() => undefined)
-      } catch {
-        // A failing sink must not fail the invocation.
-      }
-    }
+    if (options.logSink) writeLog(options.logSink, { functionName: name, requestId, trigger, cold, durationMs, status: error ? 'error' : 'ok', ...(error ? { error } : {}), logs })
     return result
   }
 
@@ -192,6 +212,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     store,
     sandbox,
     invoke: (name, init) => run(name, init ?? {}, 0) as Promise<InvokeResult<any>>,
+    describe: (name?: string): Promise<FunctionInfo[]> => describeFunctions(store, cache, bridge, name),
     use(interceptor) {
       if (typeof interceptor !== 'function') throw new RuntimeError('BAD_REQUEST', 'use(interceptor) expects a function (ctx, next) => result')
       interceptors.push(interceptor)
@@ -223,10 +244,30 @@ export function createExecutor(options: ExecutorOptions): Executor {
       unwatch()
       listeners.clear()
       uninstall()
+      releaseGuard()
       cache.clear()
       await sandbox.dispose()
-      await created.close()
+      await services.close()
       await options.logSink?.close?.()
     },
+  }
+}
+
+/** What an `__interceptor__` changed before `next()` reaches the rest of the chain. */
+function applyPatch(ctx: InvocationContext, patch: unknown): void {
+  if (typeof patch !== 'object' || patch === null) return
+  const { body, query, headers, user } = patch as Partial<InvocationContext>
+  ctx.body = body
+  if (query && typeof query === 'object') ctx.query = query
+  if (headers && typeof headers === 'object') ctx.headers = headers
+  if (user !== undefined) ctx.user = user
+}
+
+function writeLog(sink: NonNullable<ExecutorOptions['logSink']>, record: Parameters<NonNullable<ExecutorOptions['logSink']>['write']>[0]): void {
+  try {
+    const written = sink.write(record)
+    if (written && typeof (written as Promise<void>).catch === 'function') (written as Promise<void>).catch(() => undefined)
+  } catch {
+    // A failing sink must not fail the invocation.
   }
 }

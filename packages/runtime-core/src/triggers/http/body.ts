@@ -3,7 +3,7 @@ import type { Transform } from 'node:stream'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import busboy from 'busboy'
 import type { UploadedFile } from '@scraping-run/cloud'
-import { RuntimeError } from '../errors.js'
+import { RuntimeError } from '../../errors.js'
 
 export interface ParsedBody {
   body: unknown

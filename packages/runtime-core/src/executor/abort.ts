@@ -1,6 +1,7 @@
-import { RuntimeError } from './errors.js'
-import type { TokenPayload, Trigger } from '@scraping-run/cloud'
-import type { ConsoleBridge, InvokeInit, SandboxCallOptions } from './types.js'
+import { RuntimeError } from '../errors.js'
+import type { TokenPayload, Trigger, UploadedFile } from '@scraping-run/cloud'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { InvokeInit } from '../types.js'
 
 /**
  * `ctx.signal` of one call, created on first read (most functions never read it, and an AbortController per call is
@@ -50,33 +51,32 @@ export class CallAbort {
   }
 }
 
-/** What a sandbox gets for one call; reading `signal` is what creates it. */
-export class CallOptions implements SandboxCallOptions {
-  constructor(
-    readonly console: ConsoleBridge,
-    readonly env: Record<string, string | undefined>,
-    readonly timeoutMs: number,
-    private readonly aborter: CallAbort,
-    readonly args?: unknown[],
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.aborter.signal
-  }
+/** How a running invocation is stopped from outside. */
+export interface StopControl {
+  /** Called once when the call times out or its caller aborts (the executor forwards it to the sandbox). */
+  onStop(reason: RuntimeError): void
+  /** Set by `withTimeout`: fails the call now (an uncaught error in one of its callbacks). */
+  fail?: (error: unknown) => void
 }
 
 /** Settles with the work, or rejects with TIMEOUT (aborting `ctx.signal`) even if the work never settles. */
-export function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: CallAbort, name: string): Promise<T> {
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: CallAbort, name: string, control: StopControl): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       const error = new RuntimeError('TIMEOUT', `${name} did not finish within ${timeoutMs} ms`)
       abort.abort(error)
+      control.onStop(error)
       reject(error)
     }, timeoutMs)
     abort.onCallerAbort((reason) => {
       clearTimeout(timer)
+      control.onStop(reason as RuntimeError)
       reject(reason)
     })
+    control.fail = (error) => {
+      clearTimeout(timer)
+      reject(error)
+    }
     work.then(
       (value) => {
         clearTimeout(timer)
@@ -91,7 +91,8 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, abort: CallA
 }
 
 /**
- * The `ctx` a function gets. A class so that `signal` can be a lazy getter without the per-call cost of an object
+ * The `ctx` programmatic interceptors get (host code, so host objects are fine here); the sandbox builds the function's
+ * own from its plain copy. A class so that `signal` can be a lazy getter without the per-call cost of an object
  * literal with an accessor; `signal` is therefore not an own property (`{...ctx}` leaves it out).
  */
 export class InvocationContext {
@@ -105,6 +106,9 @@ export class InvocationContext {
   user: TokenPayload | null
   trigger: Trigger
   env: Record<string, string | undefined>
+  files?: UploadedFile[]
+  request?: IncomingMessage
+  response?: ServerResponse
   readonly #abort: CallAbort
 
   constructor(requestId: string, functionName: string, init: InvokeInit, trigger: Trigger, env: Record<string, string | undefined>, abort: CallAbort) {

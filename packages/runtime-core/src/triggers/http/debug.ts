@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { RuntimeError } from '../errors.js'
-import type { FunctionLanguage, LogRecord } from '../types.js'
+import { RuntimeError } from '../../errors.js'
+import type { FunctionLanguage, LogRecord } from '../../types.js'
 
 export const DEVELOP_TOKEN_HEADER = 'x-scraping-run-develop-token'
 export const DEBUG_SOURCE_HEADER = 'x-scraping-run-debug-source'

@@ -2,11 +2,14 @@ import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import vm from 'node:vm'
 import * as cloudModule from '@scraping-run/cloud'
-import type { FunctionContext } from '@scraping-run/cloud'
-import { RuntimeError } from '../errors.js'
-import type { LoadUnit, Sandbox, SandboxCallOptions, SandboxHandle } from '../types.js'
-import { callScope } from '../scope.js'
-import { createSandboxGlobals, reportLate } from './globals.js'
+import { RuntimeError } from '../../errors.js'
+import { callScope } from '../../scope.js'
+import type { LoadUnit } from '../../types.js'
+import { createBridgedCloud } from '../bridged-cloud.js'
+import { copyMeta, selectEntry } from '../entry.js'
+import type { Sandbox, SandboxBridge, SandboxModule } from '../protocol.js'
+import { CallSignals, VmContext } from './context.js'
+import { createSandboxGlobals, reportRejection } from './globals.js'
 
 export interface VmSandboxOptions {
   /** The folder whose `node_modules` (and its parents') npm imports resolve from. Default: `process.cwd()`. */
@@ -17,6 +20,11 @@ export interface VmSandboxOptions {
    * runs after the function's first `await` is not covered; the executor's `timeoutMs` still ends the call for the caller.
    */
   syncTimeoutMs?: number
+  /**
+   * Default true: functions get the raw `ctx.request`, `ctx.response` and the native `cloud.mongo`. With false they get
+   * what an isolate gives — the bridged response facade and no raw request — which is how to try code for isolation.
+   */
+  hostObjects?: boolean
 }
 
 interface ModuleInstance {
@@ -24,12 +32,6 @@ interface ModuleInstance {
   loading: boolean
 }
 
-interface VmHandle extends SandboxHandle {
-  entry: (...args: unknown[]) => unknown
-}
-
-// What `import cloud from '@scraping-run/cloud'` gives a function: the host's copy, so it reaches the executor's provider.
-const CLOUD_EXPORTS = Object.freeze({ ...cloudModule, default: cloudModule.cloud, __esModule: true })
 const CLOUD_SPECIFIERS = new Set(['@scraping-run/cloud', '@lafjs/cloud'])
 const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname']
 
@@ -37,7 +39,7 @@ const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname
 // made in a sandbox realm are reported instead; others keep Node's default behaviour when nobody else listens.
 const realms = new Set<unknown>()
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
-  if (realms.has(promise?.constructor)) return reportLate(reason)
+  if (realms.has(promise?.constructor)) return reportRejection(reason)
   if (process.listenerCount('unhandledRejection') === 1) {
     process.nextTick(() => {
       throw reason
@@ -53,11 +55,13 @@ function guardRealm(promiseConstructor: unknown): () => void {
   }
 }
 
-/** Routes console output of `work` to the call's bridge; the executor usually has set exactly that already. */
-function withScope<T>(options: Pick<SandboxCallOptions, 'console' | 'env'>, work: () => T): T {
-  const current = callScope.getStore()
-  if (current && current.console === options.console && current.env === options.env) return work()
-  return callScope.run({ ...current, console: options.console, env: options.env }, work)
+// The bridge of the call running now; module top-level code runs under the loader's.
+const currentBridge: SandboxBridge = {
+  call(id, op, args) {
+    const scope = callScope.getStore()
+    if (!scope) throw new RuntimeError('BAD_REQUEST', `cloud.${op} was used outside any invocation of this sandbox`)
+    return scope.bridge.call(id, op, args)
+  },
 }
 
 /**
@@ -65,11 +69,17 @@ function withScope<T>(options: Pick<SandboxCallOptions, 'console' | 'env'>, work
  * NOT a security boundary: code can reach the host (e.g. through constructors of host objects). Run only trusted code.
  */
 export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
+  const hostObjects = options.hostObjects !== false
   const context = vm.createContext(createSandboxGlobals(), { name: 'scraping-run functions' })
   vm.runInContext('globalThis.global = globalThis', context)
   const unguard = guardRealm(vm.runInContext('Promise', context))
   const hostRequire = createRequire(join(resolve(options.modulesRoot ?? process.cwd()), '__scraping_run_functions__.js'))
+  const cloud = createBridgedCloud(() => callScope.getStore()?.invocationId ?? '', currentBridge, { hostObjects })
+  // What `import cloud from '@scraping-run/cloud'` gives a function: the host's builders and types, this sandbox's SDK.
+  const cloudExports = Object.freeze({ ...cloudModule, default: cloud, cloud, __esModule: true })
   const registry = new Map<string, ModuleInstance>()
+  const entries = new Map<string, ReturnType<typeof selectEntry>>()
+  const signals = new CallSignals()
   let disposed = false
   const syncTimeoutMs = options.syncTimeoutMs
   const trampoline = syncTimeoutMs ? new vm.Script('__scrapingRunCall()', { filename: 'scraping-run:call' }) : undefined
@@ -97,6 +107,26 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     return result as T
   }
 
+  function requireFor(unit: LoadUnit, chain: string[]): (specifier: string) => unknown {
+    const { compiled } = unit
+    return (specifier) => {
+      if (CLOUD_SPECIFIERS.has(specifier)) return cloudExports
+      const dependency = unit.imports[specifier]
+      if (dependency) return instantiate(dependency, [...chain, compiled.name])
+      if (specifier.startsWith('@/') || specifier.startsWith('./') || specifier.startsWith('../')) {
+        throw new RuntimeError('MODULE_NOT_FOUND', `${compiled.name} imports ${specifier}, which is not a known function (imports must be static strings)`)
+      }
+      try {
+        return hostRequire(specifier)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+          throw new RuntimeError('MODULE_NOT_FOUND', `${compiled.name} imports "${specifier}", which is not installed`, { cause: error })
+        }
+        throw error
+      }
+    }
+  }
+
   function instantiate(unit: LoadUnit, chain: string[]): unknown {
     const { compiled } = unit
     const key = `${compiled.name}@${compiled.hash}`
@@ -112,23 +142,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
     registry.set(key, instance)
     try {
       const wrapper = vm.compileFunction(compiled.code, WRAPPER_PARAMS, { filename: compiled.filename, parsingContext: context })
-      const require = (specifier: string) => {
-        if (CLOUD_SPECIFIERS.has(specifier)) return CLOUD_EXPORTS
-        const dependency = unit.imports[specifier]
-        if (dependency) return instantiate(dependency, [...chain, compiled.name])
-        if (specifier.startsWith('@/') || specifier.startsWith('./') || specifier.startsWith('../')) {
-          throw new RuntimeError('MODULE_NOT_FOUND', `${compiled.name} imports ${specifier}, which is not a known function (imports must be static strings)`)
-        }
-        try {
-          return hostRequire(specifier)
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-            throw new RuntimeError('MODULE_NOT_FOUND', `${compiled.name} imports "${specifier}", which is not installed`, { cause: error })
-          }
-          throw error
-        }
-      }
-      wrapper.call(module.exports, module.exports, require, module, compiled.filename, '/')
+      wrapper.call(module.exports, module.exports, requireFor(unit, chain), module, compiled.filename, '/')
       instance.exports = module.exports
       return module.exports
     } catch (error) {
@@ -141,39 +155,48 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
 
   return {
     kind: 'vm',
-    load(unit, callOptions) {
+    capabilities: { hostObjects },
+    load(unit, bridge): SandboxModule {
       if (disposed) throw new RuntimeError('EXECUTOR_CLOSED', 'the sandbox was disposed')
-      const exports = withScope(callOptions, () => guarded(unit.compiled.name, () => instantiate(unit, []))) as any
-      const name = unit.compiled.name
-      const entry =
-        typeof exports === 'function'
-          ? exports
-          : typeof exports?.default === 'function'
-            ? exports.default
-            : typeof exports?.main === 'function'
-              ? exports.main
-              : undefined
-      if (!entry) {
-        if (typeof exports?.handler === 'function') {
-          throw new RuntimeError('UNSUPPORTED_HANDLER', `${name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
-        }
-        throw new RuntimeError('NO_ENTRY_POINT', `${name} has no entry point: export a default function or a function named main`)
-      }
-      const handle: VmHandle = { name, hash: unit.compiled.hash, entry }
-      return handle
+      const { name, hash } = unit.compiled
+      const scope = { invocationId: `load:${name}`, bridge }
+      const exports = callScope.run(scope, () => guarded(name, () => instantiate(unit, [])))
+      const entry = selectEntry(name, exports)
+      entries.set(`${name}@${hash}`, entry)
+      const meta = copyMeta(exports)
+      return meta === undefined ? { name, hash, entry: entry.kind } : { name, hash, entry: entry.kind, meta }
     },
-    async run(handle: SandboxHandle, ctx: FunctionContext, callOptions: SandboxCallOptions) {
-      const { entry } = handle as VmHandle
-      const args = callOptions.args
-      return withScope(callOptions, () => guarded(handle.name, () => (args ? entry(ctx, ...args) : entry(ctx))))
+    async run(module, call, _limits, bridge) {
+      const entry = entries.get(`${module.name}@${module.hash}`)
+      if (!entry) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
+      if (entry.kind === 'handler') {
+        throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
+      }
+      const id = call.invocationId
+      const ctx = new VmContext(call, signals, hostObjects ? undefined : bridge)
+      const fn = entry.fn
+      signals.open(id)
+      try {
+        return await callScope.run({ invocationId: id, bridge }, () =>
+          guarded(module.name, () => (call.interceptor ? fn(ctx, () => Promise.resolve(bridge.call(id, 'next', [ctx.patch()]))) : fn(ctx))),
+        )
+      } finally {
+        signals.close(id)
+      }
+    },
+    abort(invocationId, reason) {
+      signals.abort(invocationId, reason)
     },
     unload(names) {
       const wanted = new Set(names)
-      for (const key of [...registry.keys()]) if (wanted.has(key.slice(0, key.lastIndexOf('@')))) registry.delete(key)
+      for (const map of [registry, entries] as Map<string, unknown>[]) {
+        for (const key of [...map.keys()]) if (wanted.has(key.slice(0, key.lastIndexOf('@')))) map.delete(key)
+      }
     },
     dispose() {
       disposed = true
       registry.clear()
+      entries.clear()
       unguard()
     },
   }

@@ -1,5 +1,5 @@
-import { callScope as scope } from '../scope.js'
-import type { LogLevel } from '../types.js'
+import { callScope as scope } from '../../scope.js'
+import type { LogLevel } from '../../types.js'
 
 // Web and Node globals a function may expect. `process` is deliberately not among them: functions get a small facade.
 const SHARED_GLOBALS = [
@@ -37,7 +37,7 @@ export function createSandboxGlobals(): Record<string, unknown> {
   globals.queueMicrotask = (callback: () => void) => queueMicrotask(guard(callback) as () => void)
   const emit = (level: LogLevel, args: unknown[]) => {
     const current = scope.getStore()
-    if (current) current.console(level, args)
+    if (current) current.bridge.call(current.invocationId, 'log', [level, ...args])
     // Outside any call (a timer that outlived every invocation): keep it visible on the host.
     else console[level === 'log' ? 'log' : level](...args)
   }
@@ -70,7 +70,8 @@ export function createSandboxGlobals(): Record<string, unknown> {
   // A facade, not the host process: env is the executor's env for the current call.
   globals.process = Object.freeze({
     get env() {
-      return scope.getStore()?.env ?? {}
+      const current = scope.getStore()
+      return current ? (current.bridge.call(current.invocationId, 'env', []) as { env: Record<string, string | undefined> }).env : {}
     },
     nextTick: (fn: (...args: unknown[]) => void, ...args: unknown[]) => process.nextTick(guard(fn), ...args),
     hrtime: Object.assign((time?: [number, number]) => process.hrtime(time), { bigint: () => process.hrtime.bigint() }),
@@ -84,9 +85,19 @@ export function createSandboxGlobals(): Record<string, unknown> {
   return globals
 }
 
-/** Routes an error thrown after the function returned to the current invocation's console (or the host's). */
+/**
+ * An error thrown in one of a function's callbacks: it fails the invocation while that still runs, and is logged under
+ * the function's name after it ended (the host decides which, by invocation id).
+ */
 export function reportLate(error: unknown): void {
   const current = scope.getStore()
-  if (current) current.console('error', ['Uncaught error in a callback:', error])
+  if (current) current.bridge.call(current.invocationId, 'uncaught', [error])
   else console.error('[scraping-run] uncaught error in a function callback:', error)
+}
+
+/** A promise of a function's that was rejected and never handled: logged under the function, it fails nothing. */
+export function reportRejection(reason: unknown): void {
+  const current = scope.getStore()
+  if (current) current.bridge.call(current.invocationId, 'log', ['error', 'Unhandled promise rejection:', reason])
+  else console.error('[scraping-run] unhandled promise rejection in a function:', reason)
 }

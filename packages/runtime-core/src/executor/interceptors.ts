@@ -1,4 +1,4 @@
-import { RuntimeError } from './errors.js'
+import { RuntimeError } from '../errors.js'
 
 type Link<C> = (ctx: C, next: () => Promise<unknown>) => unknown
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { InvokeError } from '../errors.js'
+import type { InvokeError } from '../../errors.js'
 
 const STATUS: Record<string, number> = {
   FUNCTION_NOT_FOUND: 404,

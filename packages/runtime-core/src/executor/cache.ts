@@ -1,10 +1,9 @@
-import { compileFunction } from './compiler.js'
-import { RuntimeError } from './errors.js'
-import { assertFunctionName, hashRecord } from './names.js'
-import type { SourceMaps } from './sourcemap.js'
-import type { FunctionLanguage, FunctionRecord, FunctionStore, LoadUnit, Sandbox, SandboxCallOptions, SandboxHandle } from './types.js'
-
-type LoadOptions = Pick<SandboxCallOptions, 'console' | 'env'>
+import { compileFunction } from '../compiler.js'
+import { RuntimeError } from '../errors.js'
+import { assertFunctionName, hashRecord } from '../names.js'
+import type { Sandbox, SandboxBridge, SandboxModule } from '../sandbox/protocol.js'
+import type { SourceMaps } from '../sourcemap.js'
+import type { FunctionLanguage, FunctionRecord, FunctionStore, LoadUnit } from '../types.js'
 
 
 /**
@@ -15,9 +14,9 @@ export class FunctionCache {
   private readonly records = new Map<string, Promise<FunctionRecord | undefined>>()
   // Settled values of the maps above, so a warm call needs no await.
   private readonly knownRecords = new Map<string, FunctionRecord | undefined>()
-  private readonly loadedHandles = new Map<string, SandboxHandle>()
+  private readonly loadedHandles = new Map<string, SandboxModule>()
   private readonly units = new Map<string, Promise<LoadUnit>>()
-  private readonly handles = new Map<string, Promise<SandboxHandle>>()
+  private readonly handles = new Map<string, Promise<SandboxModule>>()
   /** name → names it imports, known once compiled. */
   private readonly importsOf = new Map<string, string[]>()
 
@@ -46,15 +45,15 @@ export class FunctionCache {
   }
 
   /** A loaded handle, if there is one already. */
-  peekHandle(name: string): SandboxHandle | undefined {
+  peekHandle(name: string): SandboxModule | undefined {
     return this.loadedHandles.get(name)
   }
 
   /** The loaded function, and whether this call loaded it. */
-  async handle(name: string, options: LoadOptions): Promise<{ handle: SandboxHandle; cold: boolean }> {
+  async handle(name: string, bridge: SandboxBridge): Promise<{ handle: SandboxModule; cold: boolean }> {
     const existing = this.handles.get(name)
     if (existing) return { handle: await existing, cold: false }
-    const pending = this.unit(name, []).then((unit) => this.sandbox.load(unit, options))
+    const pending = this.unit(name, []).then((unit) => this.sandbox.load(unit, bridge))
     this.remember(this.handles, name, pending)
     pending.then((handle) => {
       if (this.handles.get(name) === pending) this.loadedHandles.set(name, handle)
@@ -71,12 +70,12 @@ export class FunctionCache {
     name: string,
     source: string,
     language: FunctionLanguage | undefined,
-    options: LoadOptions,
+    bridge: SandboxBridge,
     restores: Array<() => void>,
-  ): Promise<SandboxHandle> {
+  ): Promise<SandboxModule> {
     const hash = `debug-${hashRecord({ source, language })}`
     const unit = await this.compileUnit({ name, source, language, hash }, [], restores)
-    return this.sandbox.load(unit, options)
+    return this.sandbox.load(unit, bridge)
   }
 
   /** Evicts `names` and their importers; returns every evicted name. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createTokenHelpers, type TokenPayload, type Trigger } from '@scraping-run/cloud'
-import { RuntimeError, type InvokeError } from '../errors.js'
-import type { Executor, InvokeInit } from '../types.js'
+import { RuntimeError, type InvokeError } from '../../errors.js'
+import type { Executor, FunctionRecord, InvokeInit } from '../../types.js'
 import { parseBytes, readBody } from './body.js'
 import { applyCors, type CorsOptions } from './cors.js'
 import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKEN_HEADER, decodeDebugSource, encodeDebugLogs } from './debug.js'
@@ -10,7 +10,7 @@ import { sendError, sendResult } from './respond.js'
 
 export const TRIGGER_TOKEN_HEADER = 'x-scraping-run-trigger-token'
 
-export interface FunctionsMiddlewareOptions {
+export interface HttpHandlerOptions {
   /** Largest accepted body, e.g. `'10mb'` (default) or a number of bytes. */
   bodyLimit?: string | number
   /** `true` reflects any origin; or restrict origins. Off by default. */
@@ -22,16 +22,18 @@ export interface FunctionsMiddlewareOptions {
 }
 
 type Request = IncomingMessage & { body?: unknown; _body?: boolean; query?: unknown; originalUrl?: string }
-type Next = (error?: unknown) => void
 
-/** A request handler for Express 4 or 5: `app.use('/fn', functionsMiddleware(executor))`, then `POST /fn/hello` runs `hello`. */
-export type FunctionsRouter = (req: IncomingMessage, res: ServerResponse, next?: Next) => void
+/** Answers one request with the function its path names; never rejects (every failure is a JSON error response). */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/
 
-/** Mounts an executor on Express: body parsing, request id, JWT → `ctx.user`, CORS, method check, results and errors. */
-export function functionsMiddleware(executor: Executor, options: FunctionsMiddlewareOptions = {}): FunctionsRouter {
-  if (!executor || typeof executor.invoke !== 'function') throw new RuntimeError('BAD_REQUEST', 'functionsMiddleware(executor) expects the executor createExecutor returned')
+/**
+ * The HTTP entry point on plain `node:http` (Express is a thin adapter over it): body parsing, request id, JWT →
+ * `ctx.user`, CORS, the method check, results and errors. `http.createServer(createHttpHandler(executor))` works as is.
+ */
+export function createHttpHandler(executor: Executor, options: HttpHandlerOptions = {}): HttpHandler {
+  if (!executor || typeof executor.invoke !== 'function') throw new RuntimeError('BAD_REQUEST', 'the HTTP entry point expects the executor createExecutor returned')
   const limit = parseBytes(options.bodyLimit ?? '10mb')
   const debug = options.debug === true
   const helpers = options.jwtSecret ? createTokenHelpers(options.jwtSecret) : undefined
@@ -68,7 +70,7 @@ export function functionsMiddleware(executor: Executor, options: FunctionsMiddle
       if (payload?.type !== 'trigger') {
         return sendError(res, { code: 'FORBIDDEN', message: `${TRIGGER_TOKEN_HEADER} is not a valid trigger token` }, requestId, debug)
       }
-      trigger = { kind: 'cron', ...(typeof payload.trigger === 'string' ? { name: payload.trigger } : {}) }
+      trigger = { kind: 'cron', name: typeof payload.trigger === 'string' ? payload.trigger : 'trigger-token', scheduledAt: new Date().toISOString() }
     }
 
     let debugSource: InvokeInit['debugSource']
@@ -109,6 +111,8 @@ export function functionsMiddleware(executor: Executor, options: FunctionsMiddle
       requestId,
       request: req,
       response: res,
+      // Methods are an HTTP matter, checked here and not in the executor; cron calls and debug runs skip it.
+      ...(trigger.kind === 'http' && developToken === undefined ? { check: (record: FunctionRecord) => checkMethod(record, req.method ?? 'GET', name) } : {}),
       ...(developToken !== undefined ? { debugSource: debugSource ?? (await storedSourceForDebug(executor, name)) } : {}),
     })
     if (developToken !== undefined && !res.headersSent) {
@@ -121,12 +125,19 @@ export function functionsMiddleware(executor: Executor, options: FunctionsMiddle
     else sendResult(res, result.data, requestId, debug)
   }
 
-  return function functionsRouter(req, res, next) {
+  return (req, res) =>
     handle(req as Request, res).catch((error) => {
-      // Only a bug in this adapter lands here; never let it take the host down.
-      if (next) next(error)
-      else if (!res.headersSent) sendError(res, toError(error), 'unknown', debug)
+      // Only a bug in this adapter lands here; it still gets a JSON answer, never the host's HTML error page.
+      console.error('[scraping-run] the HTTP entry point failed:', error)
+      if (!res.headersSent) sendError(res, { code: 'FUNCTION_ERROR', message: 'internal error' }, 'unknown', false)
+      else if (!res.writableEnded) res.end()
     })
+}
+
+function checkMethod(record: FunctionRecord, method: string, name: string): void {
+  const upper = method.toUpperCase()
+  if (record.methods && !record.methods.includes(upper)) {
+    throw new RuntimeError('METHOD_NOT_ALLOWED', `${name} does not answer ${upper} (allowed: ${record.methods.join(', ')})`)
   }
 }
 
