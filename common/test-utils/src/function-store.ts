@@ -8,7 +8,7 @@ import * as vitestApi from 'vitest'
 /** The parts of vitest the suite uses: pass `{ describe, it, expect, beforeEach, afterEach }` from 'vitest'. */
 export interface SuiteApi {
   describe: (name: string, body: () => void) => void
-  it: (name: string, body: () => Promise<void> | void, timeout?: number) => void
+  it: (name: string, body: (context?: any) => Promise<void> | void, timeout?: number) => void
   expect: any
   beforeEach: (body: () => Promise<void> | void) => void
   afterEach: (body: () => Promise<void> | void) => void
@@ -100,10 +100,13 @@ export function testFunctionStore(label: string, create: () => Promise<StoreFixt
       }
     })
 
-    it('never lists an invalid name', async () => {
-      if (!fixture.putInvalid) return
+    it('never lists an invalid name', async (context?: { skip(note?: string): void }) => {
+      // Skipped, not passed, when the store's medium cannot even hold an invalid name.
+      if (!fixture.putInvalid) return context?.skip('this store has no way to put an invalid name through its medium')
+      await fixture.put({ name: 'valid', source: 'export default () => 1' })
+      // Either the medium refuses it or the store ignores it: it is never listed, and the valid one still is.
       await fixture.putInvalid('has space').catch(() => undefined)
-      expect((await fixture.store.list()).map((record) => record.name)).toEqual([])
+      expect((await fixture.store.list()).map((record) => record.name)).toEqual(['valid'])
     })
 
     it('tells watchers about additions, changes and removals, until they unsubscribe', async () => {

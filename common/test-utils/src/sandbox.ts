@@ -1,0 +1,235 @@
+// Conformance suite for runtime-core Sandbox implementations (vmSandbox now, the isolate sandbox next). It drives the
+// sandbox the way users do — through createExecutor, and over real HTTP through createHttpHandler — so it checks the
+// protocol end to end. Typed structurally: this package depends on neither runtime-core nor vitest.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+// @ts-ignore -- vitest resolves at test time (see function-store.ts)
+import * as vitestApi from 'vitest'
+
+export interface SandboxSuiteApi {
+  describe: (name: string, body: () => void) => void
+  it: ((name: string, body: () => Promise<void> | void, timeout?: number) => void) & {
+    skipIf(condition: boolean): (name: string, body: () => Promise<void> | void, timeout?: number) => void
+  }
+  expect: any
+  afterEach: (body: () => Promise<void> | void) => void
+}
+
+/** The runtime-core entry points the suite uses (pass `{createExecutor, memoryStore, createHttpHandler}`). */
+export interface SandboxSuiteRuntime {
+  createExecutor(options: any): any
+  memoryStore(records?: any[]): any
+  createHttpHandler(executor: any, options?: any): (req: any, res: any) => Promise<void>
+}
+
+interface Record {
+  name: string
+  source: string
+  language?: 'ts' | 'js'
+  timeoutMs?: number
+  methods?: string[]
+}
+
+/** Runs the Sandbox contract against `create()` (a fresh sandbox per test). */
+export function testSandbox(label: string, create: () => any, runtime: SandboxSuiteRuntime, api: SandboxSuiteApi = vitestApi as SandboxSuiteApi): void {
+  const { describe, it, expect, afterEach } = api
+  const hostObjects = Boolean(create().capabilities?.hostObjects)
+  const cleanup: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    while (cleanup.length) await cleanup.pop()!()
+  })
+
+  function executorWith(records: Record[], options: { [key: string]: unknown } = {}) {
+    const store = runtime.memoryStore(records)
+    const executor = runtime.createExecutor({ store, sandbox: create(), jwtSecret: 'suite-secret', ...options })
+    cleanup.push(() => executor.close())
+    return { store, executor }
+  }
+
+  async function served(records: Record[]): Promise<{ base: string; executor: any }> {
+    const { executor } = executorWith(records)
+    const server: Server = createServer(runtime.createHttpHandler(executor))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanup.push(async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    })
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, executor }
+  }
+
+  describe(`Sandbox conformance: ${label}`, () => {
+    it('declares its kind and capabilities', () => {
+      const sandbox = create()
+      expect(typeof sandbox.kind).toBe('string')
+      expect(typeof sandbox.capabilities.hostObjects).toBe('boolean')
+      cleanup.push(async () => sandbox.dispose())
+    })
+
+    it('keeps module state per load, and unload (reload) starts it afresh', async () => {
+      const { executor } = executorWith([{ name: 'counter', source: 'let n = 0\nexport default () => ++n' }])
+      const calls = [await executor.invoke('counter'), await executor.invoke('counter')]
+      expect(calls.map((call: any) => [call.data, call.cold])).toEqual([[1, true], [2, false]])
+      await executor.reload('counter')
+      expect((await executor.invoke('counter')).data).toBe(1)
+    })
+
+    it('selects the entry point: default, then main, then a Lambda handler (reported, not yet run)', async () => {
+      const { executor } = executorWith([
+        { name: 'both', source: 'export default () => "default"\nexport function main() { return "main" }' },
+        { name: 'viaMain', source: 'export async function main(ctx: any) { return ctx.body.x * 2 }' },
+        { name: 'cjs', source: 'module.exports = () => "cjs"', language: 'js' },
+        { name: 'lambda', source: 'export const handler = async () => ({ statusCode: 200 })' },
+        { name: 'none', source: 'export const x = 1' },
+      ])
+      expect((await executor.invoke('both')).data).toBe('default')
+      expect((await executor.invoke('viaMain', { body: { x: 21 } })).data).toBe(42)
+      expect((await executor.invoke('cjs')).data).toBe('cjs')
+      expect((await executor.invoke('lambda')).error?.code).toBe('UNSUPPORTED_HANDLER')
+      expect((await executor.invoke('none')).error?.code).toBe('NO_ENTRY_POINT')
+      const entries = Object.fromEntries((await executor.describe()).map((info: any) => [info.name, info.entry ?? info.error.code]))
+      expect(entries).toEqual({ both: 'default', viaMain: 'main', cjs: 'default', lambda: 'handler', none: 'NO_ENTRY_POINT' })
+    })
+
+    it('reports the exported meta as JSON, and a top-level throw as an error, evaluating nothing outside the sandbox', async () => {
+      const { executor } = executorWith([
+        { name: 'tool', source: 'export const meta = { description: "adds", inputSchema: { type: "object" }, fn: () => 1, when: new Date(0) }\nexport default () => 1' },
+        { name: 'broken', source: '(globalThis as any).__suiteTopLevel = "ran"\nthrow new Error("top level fails")\nexport default () => 1' },
+      ])
+      const [broken, tool] = (await executor.describe()).sort((a: any, b: any) => (a.name < b.name ? -1 : 1))
+      expect(tool).toMatchObject({ name: 'tool', entry: 'default', meta: { description: 'adds', inputSchema: { type: 'object' }, when: '1970-01-01T00:00:00.000Z' } })
+      expect(tool.meta).not.toHaveProperty('fn')
+      expect(broken).toMatchObject({ name: 'broken', error: { code: 'FUNCTION_ERROR', message: expect.stringContaining('top level fails') } })
+      expect(broken.entry).toBeUndefined()
+      expect((globalThis as { __suiteTopLevel?: unknown }).__suiteTopLevel).toBeUndefined()
+      expect(await executor.describe('tool')).toHaveLength(1)
+      expect(await executor.describe('missing')).toEqual([])
+    })
+
+    it('routes console output to the invocation that wrote it, even when calls overlap', async () => {
+      const { executor } = executorWith([
+        { name: 'talk', source: 'export default async (ctx: any) => { console.log("start", ctx.body); await new Promise(r => setTimeout(r, 20)); console.warn("end", ctx.body); return ctx.body }' },
+      ])
+      const [a, b] = await Promise.all([executor.invoke('talk', { body: 'a' }), executor.invoke('talk', { body: 'b' })])
+      expect(a.logs.map((log: any) => [log.level, log.message])).toEqual([['log', 'start a'], ['warn', 'end a']])
+      expect(b.logs.map((log: any) => [log.level, log.message])).toEqual([['log', 'start b'], ['warn', 'end b']])
+    })
+
+    it('times out a call that never settles, aborting ctx.signal with TIMEOUT', async () => {
+      const { executor } = executorWith([
+        { name: 'hang', source: 'import cloud from "@scraping-run/cloud"\nexport default (ctx: any) => new Promise(() => { ctx.signal.addEventListener("abort", () => cloud.shared.set("reason", ctx.signal.reason.code)) })', timeoutMs: 50 },
+        { name: 'reason', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.shared.get("reason") ?? null' },
+      ])
+      expect((await executor.invoke('hang')).error?.code).toBe('TIMEOUT')
+      expect((await executor.invoke('reason')).data).toBe('TIMEOUT')
+    })
+
+    it('aborts ctx.signal when the caller cancels, with ABORTED', async () => {
+      const { executor } = executorWith([
+        { name: 'wait', source: 'export default (ctx: any) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve(ctx.signal.reason.code)))' },
+      ])
+      const controller = new AbortController()
+      const pending = executor.invoke('wait', { signal: controller.signal })
+      setTimeout(() => controller.abort(), 20)
+      expect((await pending).error?.code).toBe('ABORTED')
+    })
+
+    it('turns throws into clean errors with source-mapped file:line', async () => {
+      const { executor } = executorWith([
+        { name: 'thrower', source: 'type T = { a: string }\n\nexport default function () {\n  const t: T = { a: "x" }\n  if (t.a) throw new Error("bad thing")\n}' },
+        { name: 'weird', source: 'export default () => { throw 42 }' },
+      ])
+      const thrown = await executor.invoke('thrower')
+      expect(thrown.error).toMatchObject({ code: 'FUNCTION_ERROR', message: 'bad thing' })
+      expect(thrown.error.stack).toMatch(/thrower\.ts:5:\d+/)
+      expect((await executor.invoke('weird')).error).toMatchObject({ code: 'FUNCTION_ERROR', message: expect.stringContaining('42') })
+    })
+
+    it('imports other functions by @/name and ./relative', async () => {
+      const { executor } = executorWith([
+        { name: 'lib/math', source: 'export const double = (x: number) => x * 2' },
+        { name: 'lib/use', source: 'import { double } from "./math"\nexport default (ctx: any) => double(ctx.body)' },
+        { name: 'top', source: 'import { double } from "@/lib/math"\nexport default () => double(5)' },
+      ])
+      expect((await executor.invoke('lib/use', { body: 4 })).data).toBe(8)
+      expect((await executor.invoke('top')).data).toBe(10)
+    })
+
+    it('gives __interceptor__ a next() that runs the function with what the interceptor changed', async () => {
+      const { executor } = executorWith([
+        { name: '__interceptor__', source: 'export default async (ctx: any, next: any) => { if (ctx.body === "deny") return { denied: true }; ctx.user = { uid: "from-interceptor" }; return { wrapped: await next() } }' },
+        { name: 'who', source: 'export default (ctx: any) => ctx.user' },
+      ])
+      expect((await executor.invoke('who', { body: 'deny' })).data).toEqual({ denied: true })
+      expect((await executor.invoke('who')).data).toEqual({ wrapped: { uid: 'from-interceptor' } })
+    })
+
+    it('reaches the host through the cloud SDK: invoke (as the caller), tokens and env', async () => {
+      const { executor } = executorWith(
+        [
+          { name: 'callee', source: 'export default (ctx: any) => ({ got: ctx.body, trigger: ctx.trigger, user: ctx.user })' },
+          {
+            name: 'caller',
+            source: 'import cloud from "@scraping-run/cloud"\nexport default async () => { const token = cloud.getToken({ uid: "u1" }); return { callee: await cloud.invoke("callee", { body: 7 }), uid: cloud.parseToken(token)?.uid, env: cloud.env.REGION, appid: cloud.appid } }',
+          },
+        ],
+        { env: { REGION: 'eu' }, appid: 'suite' },
+      )
+      expect((await executor.invoke('caller', { user: { uid: 'me' } })).data).toEqual({
+        callee: { got: 7, trigger: { kind: 'invoke', caller: 'caller' }, user: { uid: 'me' } },
+        uid: 'u1',
+        env: 'eu',
+        appid: 'suite',
+      })
+    })
+
+    it('sends results of every kind over HTTP, and a circular one as a clean error', async () => {
+      const { base } = await served([
+        { name: 'object', source: 'export default () => ({ ok: true })' },
+        { name: 'text', source: 'export default () => "hello"' },
+        { name: 'bytes', source: 'export default () => new TextEncoder().encode("raw")' },
+        { name: 'nothing', source: 'export default () => undefined' },
+        { name: 'circular', source: 'export default () => { const o: any = {}; o.self = o; return o }' },
+      ])
+      const post = (name: string) => fetch(`${base}/${name}`, { method: 'POST' })
+      expect(await (await post('object')).json()).toEqual({ ok: true })
+      const text = await post('text')
+      expect([text.headers.get('content-type'), await text.text()]).toEqual(['text/plain; charset=utf-8', 'hello'])
+      const bytes = await post('bytes')
+      expect([bytes.headers.get('content-type'), await bytes.text()]).toEqual(['application/octet-stream', 'raw'])
+      expect((await post('nothing')).status).toBe(204)
+      const circular = await post('circular')
+      expect(circular.status).toBe(500)
+      expect(await circular.json()).toMatchObject({ code: 'INVALID_RESULT', requestId: expect.any(String) })
+    })
+
+    it('lets a function write the HTTP response itself (status, headers, body)', async () => {
+      const { base } = await served([
+        { name: 'own', source: 'export default (ctx: any) => { ctx.response.statusCode = 201; ctx.response.setHeader("x-made", "here"); ctx.response.end("made") }' },
+      ])
+      const response = await fetch(`${base}/own`, { method: 'POST' })
+      expect([response.status, response.headers.get('x-made'), await response.text()]).toEqual([201, 'here', 'made'])
+    })
+
+    it.skipIf(hostObjects)('gives a bridged response facade (status, json, cookie, redirect) and no raw request or native mongo', async () => {
+      const { base } = await served([
+        { name: 'facade', source: 'export default (ctx: any) => { ctx.response.status(202).cookie("sid", "a b", { httpOnly: true }).json({ request: typeof ctx.request, header: ctx.response.getHeader("content-type") ?? null }) }' },
+        { name: 'go', source: 'export default (ctx: any) => ctx.response.redirect("/elsewhere")' },
+        { name: 'mongo', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.mongo' },
+      ])
+      const facade = await fetch(`${base}/facade`, { method: 'POST' })
+      expect([facade.status, facade.headers.get('set-cookie')]).toEqual([202, 'sid=a%20b; Path=/; HttpOnly'])
+      expect(await facade.json()).toEqual({ request: 'undefined', header: null })
+      const go = await fetch(`${base}/go`, { method: 'POST', redirect: 'manual' })
+      expect([go.status, go.headers.get('location')]).toEqual([302, '/elsewhere'])
+      const mongo = await (await fetch(`${base}/mongo`, { method: 'POST' })).json()
+      expect(mongo).toMatchObject({ code: 'NOT_CONFIGURED', error: expect.stringContaining('cloud.database()') })
+    })
+
+    it.skipIf(!hostObjects)('hands a host-object sandbox the raw request and response', async () => {
+      const { base } = await served([
+        { name: 'raw', source: 'export default (ctx: any) => ({ method: ctx.request.method, writable: typeof ctx.response.write })' },
+      ])
+      expect(await (await fetch(`${base}/raw`, { method: 'PUT' })).json()).toEqual({ method: 'PUT', writable: 'function' })
+    })
+  })
+}
