@@ -74,41 +74,39 @@ export interface InvokeError {
 }
 
 /**
- * Turns anything a function threw (an Error from another realm, a string, `undefined`, a circular object) into an
- * `InvokeError`. Runtime errors keep their code; everything else is the function's own failure.
+ * Turns anything a function threw (an Error from another realm, a string, `undefined`, a circular object, a Proxy that
+ * throws on every access) into an `InvokeError`. Runtime errors keep their code; everything else is the function's own
+ * failure. Never throws: every read of the value is guarded.
  */
 export function toInvokeError(value: unknown, remapStack?: (stack: string) => string): InvokeError {
   // Runtime and cloud SDK errors keep their code (TIMEOUT, NOT_CONFIGURED, …): the caller can act on it.
-  const code = RuntimeError.is(value) ? value.code : CloudError.is(value) ? value.code : 'FUNCTION_ERROR'
+  const code = attempt(() => (RuntimeError.is(value) ? value.code : CloudError.is(value) ? value.code : undefined)) ?? 'FUNCTION_ERROR'
   // Duck-typed: errors created inside a vm context are not `instanceof Error` here.
-  if (typeof value === 'object' && value !== null && typeof (value as Error).message === 'string') {
-    const error = value as Error
-    let stack: string | undefined
-    try {
-      stack = typeof error.stack === 'string' ? error.stack : undefined
-    } catch {
-      stack = undefined
-    }
-    const out: InvokeError = { message: error.message || String(error.name || 'Error'), code }
-    if (stack) out.stack = remapStack ? remapStack(stack) : stack
+  const message = attempt(() => (value as Error).message)
+  if (typeof value === 'object' && value !== null && typeof message === 'string') {
+    const stack = attempt(() => (value as Error).stack)
+    const name = attempt(() => (value as Error).name)
+    const out: InvokeError = { message: message || (typeof name === 'string' && name) || 'Error', code }
+    if (typeof stack === 'string') out.stack = remapStack ? remapStack(stack) : stack
     return out
   }
   return { message: describeThrown(value), code }
+}
+
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read()
+  } catch {
+    return undefined
+  }
 }
 
 function describeThrown(value: unknown): string {
   if (value === undefined) return 'the function threw undefined'
   if (value === null) return 'the function threw null'
   if (typeof value === 'string') return value
-  try {
-    const json = JSON.stringify(value)
-    if (json !== undefined) return `the function threw a non-Error value: ${json.length > 500 ? `${json.slice(0, 500)}…` : json}`
-  } catch {
-    // circular or BigInt: fall through
-  }
-  try {
-    return `the function threw a non-Error value: ${String(value)}`
-  } catch {
-    return 'the function threw a value that cannot be described'
-  }
+  const json = attempt(() => JSON.stringify(value))
+  if (typeof json === 'string') return `the function threw a non-Error value: ${json.length > 500 ? `${json.slice(0, 500)}…` : json}`
+  const text = attempt(() => String(value))
+  return typeof text === 'string' ? `the function threw a non-Error value: ${text}` : 'the function threw a value that cannot be described'
 }

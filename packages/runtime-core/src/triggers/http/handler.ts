@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createTokenHelpers, type TokenPayload, type Trigger } from '@scraping-run/cloud'
-import { RuntimeError, type InvokeError } from '../../errors.js'
+import { RuntimeError, toInvokeError, type InvokeError } from '../../errors.js'
 import type { Executor, FunctionRecord, InvokeInit } from '../../types.js'
 import { parseBytes, readBody } from './body.js'
 import { applyCors, type CorsOptions } from './cors.js'
@@ -121,8 +121,13 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
       // LAF clients read the time as `…-debug-time-usage`.
       res.setHeader(`${DEBUG_TIME_HEADER}-usage`, result.durationMs.toFixed(3))
     }
-    if (result.error) sendError(res, result.error, requestId, debug)
-    else sendResult(res, result.data, requestId, debug)
+    if (result.error) return sendError(res, result.error, requestId, debug)
+    try {
+      sendResult(res, result.data, requestId, debug)
+    } catch (error) {
+      // A result that throws when looked at (a Proxy, a getter): the function's failure, answered as such.
+      sendError(res, { code: 'FUNCTION_ERROR', message: `the function returned a value that cannot be sent: ${toError(error).message}` }, requestId, debug)
+    }
   }
 
   return (req, res) =>
@@ -179,5 +184,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function toError(error: unknown): InvokeError {
   if (RuntimeError.is(error)) return { code: error.code, message: error.message }
-  return { code: 'BAD_REQUEST', message: (error as Error)?.message ?? String(error) }
+  const { message } = toInvokeError(error)
+  return { code: 'BAD_REQUEST', message }
 }

@@ -70,7 +70,10 @@ export function sendResult(res: ServerResponse, data: unknown, requestId: string
   try {
     json = JSON.stringify(data)
   } catch (error) {
-    sendError(res, { code: 'INVALID_RESULT', message: `the function returned a value that cannot be sent as JSON: ${(error as Error).message}` }, requestId, debug)
+    // JSON's own refusals (a cycle, a BigInt) are INVALID_RESULT; a toJSON or getter of the function's that threw is its failure.
+    const message = describe(error)
+    const code = /circular|BigInt/i.test(message) && isTypeError(error) ? 'INVALID_RESULT' : 'FUNCTION_ERROR'
+    sendError(res, { code, message: `the function returned a value that cannot be sent as JSON: ${message}` }, requestId, debug)
     return
   }
   if (json === undefined) {
@@ -79,4 +82,20 @@ export function sendResult(res: ServerResponse, data: unknown, requestId: string
     return
   }
   writeJson(res, status, json)
+}
+
+function describe(error: unknown): string {
+  try {
+    return String((error as Error).message)
+  } catch {
+    return 'unreadable error'
+  }
+}
+
+function isTypeError(error: unknown): boolean {
+  try {
+    return (error as Error).name === 'TypeError'
+  } catch {
+    return false
+  }
 }
