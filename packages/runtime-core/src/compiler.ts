@@ -1,4 +1,5 @@
 import { transform, type TransformFailure } from 'esbuild'
+import { init as lexerReady, parse as lexImports } from 'es-module-lexer'
 import { CompileError } from './errors.js'
 import type { CompiledFunction, FunctionLanguage } from './types.js'
 
@@ -39,18 +40,23 @@ export function compileFunction(input: CompileInput): Promise<CompiledFunction> 
 async function doCompile({ name, source, language = 'ts', hash }: CompileInput): Promise<CompiledFunction> {
   const filename = functionFilename(name, language)
   let result
+  let esm
   try {
-    result = await transform(source, {
-      loader: language,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'external',
-      sourcefile: filename,
-      // import() becomes require(), so ESM-only packages load through Node's require(esm) and functions import each other.
-      supported: { 'dynamic-import': false },
-      logLevel: 'silent',
-    })
+    // The CommonJS output runs; the ESM output (same source, in parallel) is only lexed for imports.
+    ;[result, esm] = await Promise.all([
+      transform(source, {
+        loader: language,
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        sourcemap: 'external',
+        sourcefile: filename,
+        // import() becomes require(), so ESM-only packages load through Node's require(esm) and functions import each other.
+        supported: { 'dynamic-import': false },
+        logLevel: 'silent',
+      }),
+      transform(source, { loader: language, format: 'esm', target: 'es2022', sourcefile: filename, logLevel: 'silent' }),
+    ])
   } catch (error) {
     const first = (error as TransformFailure).errors?.[0]
     const location = first?.location
@@ -61,16 +67,23 @@ async function doCompile({ name, source, language = 'ts', hash }: CompileInput):
       { cause: error },
     )
   }
-  return { name, hash, filename, code: result.code, map: result.map, imports: findFunctionImports(name, result.code) }
+  return { name, hash, filename, code: result.code, map: result.map, imports: await findFunctionImports(name, esm.code) }
 }
 
-const REQUIRE = /\brequire\(\s*(["'])([^"'\n]+)\1\s*\)/g
+/**
+ * `@/x` and relative specifiers the module imports (static `import`/`export … from`, and `import()` of a string
+ * literal), resolved against the importing function's name. A real lexer, so a string or comment that merely contains
+ * `require("./x")` is not an import. Dynamic imports of computed specifiers are left to fail at run time, by name.
+ */
+let ready: Promise<void> | undefined
 
-/** `@/x` and relative specifiers in the compiled code, resolved against the importing function's name. */
-export function findFunctionImports(name: string, code: string): Record<string, string> {
+export async function findFunctionImports(name: string, esmCode: string): Promise<Record<string, string>> {
+  await (ready ??= lexerReady())
   const imports: Record<string, string> = {}
-  for (const match of code.matchAll(REQUIRE)) {
-    const specifier = match[2]!
+  for (const entry of lexImports(esmCode)[0]) {
+    const specifier = entry.specifier
+    // import.meta, and import() of a computed (or template) specifier, name nothing the executor can load ahead.
+    if (typeof specifier !== 'string' || (entry.type === 'dynamic' && entry.glob)) continue
     const target = resolveFunctionSpecifier(name, specifier)
     if (target !== undefined) imports[specifier] = target
   }
