@@ -1,6 +1,5 @@
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server'
 import { McpAdapterError } from './errors.js'
-import { readModuleMeta } from './meta.js'
 import { assignToolNames } from './names.js'
 import type { JsonSchema, McpExecutor, McpFunctionInfo, McpFunctionRecord, McpHandlerOptions, McpToolMeta } from './types.js'
 
@@ -57,14 +56,20 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
   let changedNames = new Set<string>()
   let closed = false
 
+  // An exported `meta` comes from executor.describe(): the sandbox loaded the module, nothing here evaluates user code.
   async function metaOf(record: McpFunctionRecord): Promise<McpToolMeta> {
-    if (record.description !== undefined && record.inputSchema !== undefined) return record
+    if ((record.description !== undefined && record.inputSchema !== undefined) || !executor.describe) return record
     try {
-      const meta = await readModuleMeta(record)
+      const [info] = await executor.describe(record.name)
+      if (info?.error) {
+        // A function that does not load is simply not a tool until it is fixed (its own calls report the error too).
+        reportOnce(`${record.name}\0load`, new Error(`${record.name} is not a tool: its module did not load (${info.error.code}: ${info.error.message})`))
+        return record
+      }
+      const meta = isObject(info?.meta) ? (info.meta as McpToolMeta) : undefined
       // What the record says wins over the module (a store can override a function's own description).
       return meta ? { ...meta, ...pickDefined(record) } : record
     } catch (error) {
-      // A function that does not load is simply not a tool until it is fixed (its own calls report the error).
       report(error as Error)
       return record
     }

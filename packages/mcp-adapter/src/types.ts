@@ -29,7 +29,6 @@ export interface McpFunctionRecord extends McpToolMeta {
   name: string
   /** Changes whenever the record changes (caches key on it). */
   hash?: string
-  /** Read for an exported `meta` when the record itself has no description or schema. */
   source?: string
   language?: 'ts' | 'js'
   methods?: string[]
@@ -76,6 +75,11 @@ export interface McpExecutor {
     watch(listener: (event: unknown) => void): () => void
   }
   invoke(name: string, init: McpInvokeInit): Promise<McpInvokeResult>
+  /**
+   * The functions with their module's exported `meta`, as the executor's sandbox reported it on load. Without it, tools
+   * come from store records only.
+   */
+  describe?(name?: string): Promise<ReadonlyArray<McpFunctionRecord & { meta?: unknown; error?: { code: string; message: string } }>>
   /** Fires after the executor has evicted a changed function; preferred over `store.watch` when present. */
   watch?(listener: (event: unknown) => void): () => void
 }

@@ -91,6 +91,41 @@ describe('which functions become tools, and their names', () => {
     await client.close()
   })
 
+  it('takes meta from executor.describe(): the sandbox loads the module, the function itself never runs, and only data is kept', async () => {
+    harness = await startHarness({}, [
+      {
+        name: 'described',
+        source: `export const meta = { description: 'Adds', inputSchema: { type: 'object' }, build() {} }
+          export default async () => { throw new Error('must not run') }`,
+      },
+    ])
+    const client = await connectV2(harness.url, 'modern')
+    const [tool] = (await client.listTools()).tools
+    expect(tool).toMatchObject({ name: 'described', description: 'Adds', inputSchema: { type: 'object' } })
+    expect(JSON.stringify(tool)).not.toContain('build')
+    await client.close()
+  })
+
+  it('leaves out a function whose top-level code throws, says why through onError, and evaluates nothing outside the sandbox', async () => {
+    const errors: Error[] = []
+    harness = await startHarness({ onError: (error) => errors.push(error) }, [
+      {
+        name: 'setup',
+        source: `import { readFileSync } from 'node:fs'
+          ;(globalThis as any).__mcpTopLevel = 'ran'
+          const template = readFileSync('/nonexistent.html', 'utf8')
+          export const meta = { description: 'never listed', inputSchema: { type: 'object' } }
+          export default async () => template`,
+      },
+      { name: 'fine', description: 'ok', inputSchema: SCHEMA, source: 'export default () => 1' },
+    ])
+    const client = await connectV2(harness.url, 'modern')
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['fine'])
+    expect(errors.map((error) => error.message)).toEqual([expect.stringMatching(/^setup is not a tool: its module did not load \(FUNCTION_ERROR: .*nonexistent/)])
+    expect((globalThis as { __mcpTopLevel?: unknown }).__mcpTopLevel).toBeUndefined()
+    await client.close()
+  })
+
   it('skips a function whose schema is unusable and reports INVALID_SCHEMA through onError', async () => {
     const errors: unknown[] = []
     harness = await startHarness({ onError: (error) => errors.push(error) }, [
