@@ -1,5 +1,4 @@
-import { transform, type TransformFailure } from 'esbuild'
-import { init as lexerReady, parse as lexImports } from 'es-module-lexer'
+import { build, type BuildFailure } from 'esbuild'
 import { CompileError } from './errors.js'
 import type { CompiledFunction, FunctionLanguage } from './types.js'
 
@@ -20,7 +19,7 @@ export function functionFilename(name: string, language: FunctionLanguage = 'ts'
   return `${name}.${language}`
 }
 
-/** Compiles TS or JS to CommonJS (esbuild transform, not bundling) with a source map. Cached by hash. */
+/** Compiles TS or JS to CommonJS (esbuild, one file: imports stay external) with a source map. Cached by hash. */
 export function compileFunction(input: CompileInput): Promise<CompiledFunction> {
   const key = `${input.name}\0${input.hash}\0${input.language ?? 'ts'}`
   const hit = cache.get(key)
@@ -40,25 +39,26 @@ export function compileFunction(input: CompileInput): Promise<CompiledFunction> 
 async function doCompile({ name, source, language = 'ts', hash }: CompileInput): Promise<CompiledFunction> {
   const filename = functionFilename(name, language)
   let result
-  let esm
   try {
-    // The CommonJS output runs; the ESM output (same source, in parallel) is only lexed for imports.
-    ;[result, esm] = await Promise.all([
-      transform(source, {
-        loader: language,
-        format: 'cjs',
-        platform: 'node',
-        target: 'node20',
-        sourcemap: 'external',
-        sourcefile: filename,
-        // import() becomes require(), so ESM-only packages load through Node's require(esm) and functions import each other.
-        supported: { 'dynamic-import': false },
-        logLevel: 'silent',
-      }),
-      transform(source, { loader: language, format: 'esm', target: 'es2022', sourcefile: filename, logLevel: 'silent' }),
-    ])
+    // A one-file "bundle" with every import external is esbuild's transform plus a metafile: the imports esbuild's own
+    // parser found, with their kind, in the same round trip.
+    result = await build({
+      stdin: { contents: source, loader: language, sourcefile: filename },
+      bundle: true,
+      external: ['*'],
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'external',
+      outfile: `${filename}.js`,
+      write: false,
+      metafile: true,
+      // import() becomes require(), so ESM-only packages load through Node's require(esm) and functions import each other.
+      supported: { 'dynamic-import': false },
+      logLevel: 'silent',
+    })
   } catch (error) {
-    const first = (error as TransformFailure).errors?.[0]
+    const first = (error as BuildFailure).errors?.[0]
     const location = first?.location
     throw new CompileError(
       name,
@@ -67,23 +67,20 @@ async function doCompile({ name, source, language = 'ts', hash }: CompileInput):
       { cause: error },
     )
   }
-  return { name, hash, filename, code: result.code, map: result.map, imports: await findFunctionImports(name, esm.code) }
+  const code = result.outputFiles.find((file) => file.path.endsWith('.js'))!.text
+  const map = result.outputFiles.find((file) => file.path.endsWith('.map'))!.text
+  const specifiers = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((entry) => entry.path))
+  return { name, hash, filename, code, map, imports: functionImports(name, specifiers) }
 }
 
 /**
- * `@/x` and relative specifiers the module imports (static `import`/`export … from`, and `import()` of a string
- * literal), resolved against the importing function's name. A real lexer, so a string or comment that merely contains
- * `require("./x")` is not an import. Dynamic imports of computed specifiers are left to fail at run time, by name.
+ * The `@/x` and relative specifiers among a module's imports (static `import`, `export … from`, `require()` and `import()`
+ * of a string literal, as esbuild's parser found them), resolved against the importing function's name. A string or a
+ * comment that merely mentions `require("./x")` is no import; computed specifiers fail at run time, by name.
  */
-let ready: Promise<void> | undefined
-
-export async function findFunctionImports(name: string, esmCode: string): Promise<Record<string, string>> {
-  await (ready ??= lexerReady())
+export function functionImports(name: string, specifiers: readonly string[]): Record<string, string> {
   const imports: Record<string, string> = {}
-  for (const entry of lexImports(esmCode)[0]) {
-    const specifier = entry.specifier
-    // import.meta, and import() of a computed (or template) specifier, name nothing the executor can load ahead.
-    if (typeof specifier !== 'string' || (entry.type === 'dynamic' && entry.glob)) continue
+  for (const specifier of specifiers) {
     const target = resolveFunctionSpecifier(name, specifier)
     if (target !== undefined) imports[specifier] = target
   }
