@@ -32,17 +32,8 @@ export function createLogCollector(options: {
   let closed = false
   const bridge: ConsoleBridge = (level, args) => {
     if (truncated && !closed) return
-    let message: string
-    try {
-      message = formatWithOptions({ depth: 4, colors: false }, ...args)
-    } catch (error) {
-      message = `[unprintable log arguments: ${(error as Error).message}]`
-    }
-    if (options.remapStack && message.includes('    at ')) message = options.remapStack(message)
-    if (closed) {
-      hostPrint(level, `[${options.functionName}] (after the call ended, request ${options.requestId}) ${message}`)
-      return
-    }
+    if (closed) return printLate(level, args, options.functionName, options.requestId, options.remapStack)
+    const message = formatLog(args, options.remapStack)
     if (options.echo) hostPrint(level, `[${options.functionName}] ${message}`)
     const size = Buffer.byteLength(message)
     if (records.length >= maxLines || bytes + size > maxBytes) {
@@ -63,6 +54,21 @@ export function createLogCollector(options: {
       closed = true
     },
   }
+}
+
+function formatLog(args: unknown[], remapStack: ((text: string) => string) | undefined): string {
+  let message: string
+  try {
+    message = formatWithOptions({ depth: 4, colors: false }, ...args)
+  } catch (error) {
+    message = `[unprintable log arguments: ${(error as Error).message}]`
+  }
+  return remapStack && message.includes('    at ') ? remapStack(message) : message
+}
+
+/** A line a function wrote after its call ended (a timer): the host's console, tagged with the function and request. */
+export function printLate(level: LogLevel, args: unknown[], functionName: string, requestId: string, remapStack?: (text: string) => string): void {
+  hostPrint(level, `[${functionName}] (after the call ended, request ${requestId}) ${formatLog(args, remapStack)}`)
 }
 
 function hostPrint(level: LogLevel, line: string): void {

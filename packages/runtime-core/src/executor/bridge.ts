@@ -19,26 +19,35 @@ export interface HostBridgeOptions {
 
 const LEVELS = new Set<string>(['debug', 'info', 'log', 'warn', 'error'])
 
+export interface HostBridge extends SandboxBridge {
+  /** The bridge one invocation's sandbox calls get: ids it no longer knows (an ended call, top-level code) mean `frame`. */
+  forFrame(frame: Frame): SandboxBridge
+}
+
 /** The host end of `bridge.call(invocationId, op, args)`: the caller is found by its invocation id, nothing else. */
-export function createHostBridge(options: HostBridgeOptions): SandboxBridge {
+export function createHostBridge(options: HostBridgeOptions): HostBridge {
   const { invocations, services } = options
   const envAnswer = Object.freeze({ appid: options.appid, env: options.env })
 
+  // The frame of the call currently dispatching, for ids the registry no longer holds.
+  let fallback: Frame | undefined
+  const frameFor = (id: string): Frame | undefined => invocations.get(id)?.frame ?? fallback
+
   function frameOf(id: string, op: BridgeOp): Frame {
-    const frame = invocations.get(id)?.frame
+    const frame = frameFor(id)
     if (!frame) throw new RuntimeError('BAD_REQUEST', `bridge ${op}: no invocation ${JSON.stringify(id)} (it ended long ago, or the id is forged)`)
     return frame
   }
 
   const ops: Record<string, (id: string, args: unknown[]) => unknown> = {
     log(id, [level, ...rest]) {
-      const frame = invocations.get(id)?.frame
+      const frame = frameFor(id)
       const lvl = (LEVELS.has(level as string) ? level : 'log') as LogLevel
       if (frame) frame.log(lvl, rest)
       else hostPrint(lvl, `[scraping-run] ${id.startsWith('load:') ? `${id.slice(5)} (top-level code)` : 'a function callback'}:`, rest)
     },
     uncaught(id, [error]) {
-      const frame = invocations.get(id)?.frame
+      const frame = frameFor(id)
       if (!frame) return hostPrint('error', `[scraping-run] uncaught error in ${id.startsWith('load:') ? id.slice(5) : 'a function callback'}:`, [error])
       if (frame.done) frame.log('error', ['Uncaught error in a callback:', error])
       else frame.fail(error)
@@ -51,7 +60,7 @@ export function createHostBridge(options: HostBridgeOptions): SandboxBridge {
     },
     invoke: (id, [name, params]) => invoke(id, name as string, (params ?? {}) as InvokeParams),
     database(id, [databaseOptions, request]) {
-      const user = invocations.get(id)?.frame.user ?? null
+      const user = frameFor(id)?.user ?? null
       const db = services.database((databaseOptions ?? undefined) as DatabaseOptions | undefined, user)
       if (request === undefined) return true
       // The query builder keeps its transport private; the request was built in the sandbox, so only it crosses.
@@ -83,7 +92,7 @@ export function createHostBridge(options: HostBridgeOptions): SandboxBridge {
   }
 
   async function invoke(id: string, name: string, params: InvokeParams): Promise<unknown> {
-    const frame = invocations.get(id)?.frame
+    const frame = frameFor(id)
     const depth = (frame?.depth ?? 0) + 1
     if (depth > options.maxInvokeDepth) {
       throw new RuntimeError('INVOKE_DEPTH_EXCEEDED', `cloud.invoke('${name}') nested more than ${options.maxInvokeDepth} deep (runaway recursion?)`)
@@ -98,7 +107,7 @@ export function createHostBridge(options: HostBridgeOptions): SandboxBridge {
         // Inherit the caller's user, so an interceptor sees the same identity on internal calls.
         user: params.user !== undefined ? params.user : (frame?.user ?? null),
         trigger: { kind: 'invoke', caller: frame?.functionName ?? null },
-        ...(frame ? { signal: frame.signal() } : {}),
+        signal: frame?.signal(),
       },
       depth,
     )
@@ -111,12 +120,21 @@ export function createHostBridge(options: HostBridgeOptions): SandboxBridge {
     return result.data
   }
 
-  return {
-    call(id, op, args) {
-      const handler = ops[op]
-      if (!handler) throw new RuntimeError('BAD_REQUEST', `the bridge has no operation ${JSON.stringify(op)}`)
+  function dispatch(id: string, op: BridgeOp, args: unknown[], frame: Frame | undefined): unknown {
+    const handler = ops[op]
+    if (!handler) throw new RuntimeError('BAD_REQUEST', `the bridge has no operation ${JSON.stringify(op)}`)
+    const outer = fallback
+    fallback = frame
+    try {
       return handler(id, Array.isArray(args) ? args : [])
-    },
+    } finally {
+      fallback = outer
+    }
+  }
+
+  return {
+    call: (id, op, args) => dispatch(id, op, args, undefined),
+    forFrame: (frame) => ({ call: (id, op, args) => dispatch(id, op, args, frame) }),
   }
 }
 

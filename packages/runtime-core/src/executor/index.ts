@@ -16,7 +16,8 @@ import { createHostBridge } from './bridge.js'
 import { FunctionCache } from './cache.js'
 import { describeFunctions } from './describe.js'
 import { compose } from './interceptors.js'
-import { Invocations, type Frame } from './invocations.js'
+import { InvocationFrame } from './frame.js'
+import { Invocations } from './invocations.js'
 import { plainContext, sandboxCall } from './plain.js'
 import { holdProcessGuard } from './process-guard.js'
 
@@ -117,32 +118,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
         for (const id of callIds) sandbox.abort(id, { code: reason.code, message: reason.message })
       },
     }
-    const frame: Frame = {
-      requestId,
-      functionName: name,
-      get user() {
-        return ctx.user
-      },
-      depth,
-      log: collector.bridge,
-      ...(init.response ? { response: init.response } : {}),
-      signal: () => ctx.signal,
-      fail(error) {
-        collector.bridge('error', ['Uncaught error in a callback:', error])
-        control.fail?.(error)
-      },
-      done: false,
-    }
+    const frame = new InvocationFrame(requestId, name, depth, collector, maps.cleanStack, ctx, control, init.response)
     const mainId = invocations.open({ frame })
     callIds.push(mainId)
-    // Top-level code of a module this call loads logs into this call.
-    const loadBridge: SandboxBridge = { call: (_id, op, args) => bridge.call(mainId, op, args) }
+    // Everything this call's sandbox work sends back, top-level code of a module it loads and callbacks that outlive it
+    // included, comes through this bridge: ids the registry no longer holds mean this frame.
+    const callBridge = bridge.forFrame(frame)
     let cold = false
     const load = (target: string) => {
       const warm = cache.peekHandle(target)
       if (warm) return warm
       cold = true
-      return cache.handle(target, loadBridge).then((loaded) => loaded.handle)
+      return cache.handle(target, callBridge).then((loaded) => loaded.handle)
     }
 
     let data: unknown
@@ -173,11 +160,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
         if (init.debugSource) {
           cold = true
           return cache
-            .transient(name, init.debugSource.source, init.debugSource.language, loadBridge, restoreMaps)
-            .then((module) => sandbox.run(module, call, limits, bridge))
+            .transient(name, init.debugSource.source, init.debugSource.language, callBridge, restoreMaps)
+            .then((module) => sandbox.run(module, call, limits, callBridge))
         }
         const module = load(target)
-        return module instanceof Promise ? module.then((loaded) => sandbox.run(loaded, call, limits, bridge)) : sandbox.run(module, call, limits, bridge)
+        return module instanceof Promise ? module.then((loaded) => sandbox.run(loaded, call, limits, callBridge)) : sandbox.run(module, call, limits, callBridge)
       }
       const links: Interceptor[] = interceptors.length ? [...interceptors] : []
       let interceptorRecord = target === '__interceptor__' ? undefined : cache.recordFast('__interceptor__')
@@ -187,7 +174,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           const module = await load('__interceptor__')
           const id = invocations.open({ frame, next: (patch) => (applyPatch(ctx as InvocationContext, patch), next()) })
           callIds.push(id)
-          return sandbox.run(module, { ...sandboxCall(id, plainContext(ctx as InvocationContext), init, hostObjects), interceptor: true }, limits, bridge)
+          return sandbox.run(module, { ...sandboxCall(id, plainContext(ctx as InvocationContext), init, hostObjects), interceptor: true }, limits, callBridge)
         })
       }
       const chain = links.length ? compose(links as never, final) : final
@@ -195,7 +182,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     } catch (thrown) {
       error = toInvokeError(thrown, maps.cleanStack)
     } finally {
-      frame.done = true
+      frame.retire()
       abort.dispose()
       for (const id of callIds) invocations.close(id)
       for (const restore of restoreMaps) restore()

@@ -6,15 +6,15 @@ import type { ConsoleBridge } from '../types.js'
 export interface Frame {
   readonly requestId: string
   readonly functionName: string
-  user: TokenPayload | null
+  readonly user: TokenPayload | null
   readonly depth: number
-  readonly log: ConsoleBridge
-  readonly response?: ServerResponse
-  /** The caller-side signal nested `cloud.invoke` calls inherit. */
-  signal(): AbortSignal
+  readonly response?: ServerResponse | undefined
+  readonly done: boolean
+  log: ConsoleBridge
+  /** The caller-side signal nested `cloud.invoke` calls inherit (undefined once the call ended). */
+  signal(): AbortSignal | undefined
   /** Ends the invocation with this error (an uncaught error in one of its callbacks). */
   fail(error: unknown): void
-  done: boolean
 }
 
 export interface CallEntry {
@@ -23,14 +23,15 @@ export interface CallEntry {
   next?: (patch: unknown) => Promise<unknown>
 }
 
-// Calls that ended recently stay resolvable, so a timer that outlives its call still logs under the right function.
-const RECENT_CALLS = 1000
 let counter = 0
 
-/** Invocation ids → frames. Ids are unique in the process, so several executors may share one sandbox. */
+/**
+ * Invocation ids → running calls. Ids are unique in the process, so several executors may share one sandbox. An ended
+ * call is forgotten at once: late callbacks reach their frame through the per-invocation bridge the sandbox holds (see
+ * `HostBridge.forFrame`), which lives exactly as long as the function's pending work.
+ */
 export class Invocations {
   private readonly live = new Map<string, CallEntry>()
-  private readonly recent = new Map<string, CallEntry>()
 
   open(entry: CallEntry): string {
     const id = `c${++counter}`
@@ -39,19 +40,10 @@ export class Invocations {
   }
 
   close(id: string): void {
-    const entry = this.live.get(id)
-    if (!entry) return
     this.live.delete(id)
-    this.recent.set(id, entry)
-    if (this.recent.size > RECENT_CALLS) this.recent.delete(this.recent.keys().next().value as string)
   }
 
   get(id: string): CallEntry | undefined {
-    return this.live.get(id) ?? this.recent.get(id)
-  }
-
-  clear(): void {
-    this.live.clear()
-    this.recent.clear()
+    return this.live.get(id)
   }
 }

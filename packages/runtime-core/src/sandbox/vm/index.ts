@@ -79,6 +79,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
   const cloudExports = Object.freeze({ ...cloudModule, default: cloud, cloud, __esModule: true })
   const registry = new Map<string, ModuleInstance>()
   const entries = new Map<string, ReturnType<typeof selectEntry>>()
+  let byModule = new WeakMap<SandboxModule, ReturnType<typeof selectEntry>>()
   const signals = new CallSignals()
   let disposed = false
   const syncTimeoutMs = options.syncTimeoutMs
@@ -164,10 +165,13 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
       const entry = selectEntry(name, exports)
       entries.set(`${name}@${hash}`, entry)
       const meta = copyMeta(exports)
-      return meta === undefined ? { name, hash, entry: entry.kind } : { name, hash, entry: entry.kind, meta }
+      const module: SandboxModule = meta === undefined ? { name, hash, entry: entry.kind } : { name, hash, entry: entry.kind, meta }
+      byModule.set(module, entry)
+      return module
     },
     async run(module, call, _limits, bridge) {
-      const entry = entries.get(`${module.name}@${module.hash}`)
+      // The module object load() returned is the usual key (no string to build per call); a copy finds it by name@hash.
+      const entry = byModule.get(module) ?? entries.get(`${module.name}@${module.hash}`)
       if (!entry) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
       if (entry.kind === 'handler') {
         throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
@@ -192,11 +196,13 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
       for (const map of [registry, entries] as Map<string, unknown>[]) {
         for (const key of [...map.keys()]) if (wanted.has(key.slice(0, key.lastIndexOf('@')))) map.delete(key)
       }
+      byModule = new WeakMap()
     },
     dispose() {
       disposed = true
       registry.clear()
       entries.clear()
+      byModule = new WeakMap()
       unguard()
     },
   }
