@@ -151,8 +151,12 @@ export async function runExample(
     child,
     output: () => out,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill()
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill()
+      // A block may handle SIGTERM by closing gracefully, which waits for idle keep-alive sockets.
+      const forced = setTimeout(() => child.kill('SIGKILL'), 5000)
       await exited
+      clearTimeout(forced)
     },
   }
   const deadline = Date.now() + (options.timeoutMs ?? 30_000)
