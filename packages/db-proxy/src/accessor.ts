@@ -41,6 +41,8 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
     throw new DbProxyError('INVALID_ARGUMENT', 'createMongoAccessor(db) needs a Db from the official mongodb driver (client.db(name))')
   }
   const resolved = resolveLimits(limits)
+  // Sent with every command, so a real MongoDB bounds a slow query or write too (an in-process regex is bounded by regex.ts).
+  const bounded = { maxTimeMS: resolved.maxTimeMS }
   // Collection handles are reused: building one per request showed up in the read benchmark.
   const handles = new Map<string, Collection>()
   const collectionOf = (name: string): Collection => {
@@ -56,13 +58,14 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
     const collection = collectionOf(request.collection)
     const sort: Sort | undefined = request.order.length ? request.order.map((o): [string, 1 | -1] => [o.field, o.direction === 'desc' ? -1 : 1]) : undefined
     const cursor = collection.find(request.query, {
+      ...bounded,
       limit: request.limit,
       skip: request.offset,
       ...(sort ? { sort } : {}),
       ...(request.projection ? { projection: request.projection } : {}),
     })
     const list = await cursor.toArray()
-    const total = request.count ? await collection.countDocuments(request.query) : undefined
+    const total = request.count ? await collection.countDocuments(request.query, bounded) : undefined
     const result: ReadResult = { list: list.map(toRelaxedEJSON) as ReadResult['list'], limit: request.limit, offset: request.offset }
     if (total !== undefined) result.total = total
     return result
@@ -71,17 +74,17 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
   async function add(request: ParsedRequest): Promise<AddResult> {
     const collection = collectionOf(request.collection)
     if (Array.isArray(request.data)) {
-      const result = await collection.insertMany(request.data as Document[], { ordered: true })
+      const result = await collection.insertMany(request.data as Document[], { ...bounded, ordered: true })
       const ids = request.data.map((_, index) => result.insertedIds[index])
       return { _id: toRelaxedEJSON(ids), insertedCount: result.insertedCount }
     }
-    const result = await collection.insertOne(request.data as Document)
+    const result = await collection.insertOne(request.data as Document, bounded)
     return { _id: toRelaxedEJSON(result.insertedId), insertedCount: 1 }
   }
 
   async function update(request: ParsedRequest): Promise<UpdateResult> {
     const collection = collectionOf(request.collection)
-    const options = { upsert: request.upsert }
+    const options = { ...bounded, upsert: request.upsert }
     const result = !request.merge
       ? await collection.replaceOne(request.query, request.data as Document, options)
       : request.multi
@@ -96,18 +99,18 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
 
   async function remove(request: ParsedRequest): Promise<RemoveResult> {
     const collection = collectionOf(request.collection)
-    const result = request.multi ? await collection.deleteMany(request.query) : await collection.deleteOne(request.query)
+    const result = request.multi ? await collection.deleteMany(request.query, bounded) : await collection.deleteOne(request.query, bounded)
     return { deleted: result.deletedCount }
   }
 
   async function count(request: ParsedRequest): Promise<CountResult> {
-    return { total: await collectionOf(request.collection).countDocuments(request.query) }
+    return { total: await collectionOf(request.collection).countDocuments(request.query, bounded) }
   }
 
   async function aggregate(request: ParsedRequest): Promise<AggregateResult> {
     // A final $limit caps what one call can return, whatever the pipeline does.
     const pipeline = [...request.pipeline, { $limit: resolved.maxLimit }]
-    const list = await collectionOf(request.collection).aggregate(pipeline).toArray()
+    const list = await collectionOf(request.collection).aggregate(pipeline, bounded).toArray()
     return { list: list.map(toRelaxedEJSON) as AggregateResult['list'] }
   }
 

@@ -2,6 +2,7 @@
 // It imports nothing from Express at run time (types only), so it works with Express 4 and 5 alike, and reads the body
 // itself so the size cap holds even without a body parser in front.
 import { parseToken } from '@scraping-run/cloud'
+import { readRawBody, type BodyErrorFactory } from '@scraping-run/cloud/http'
 import type { NextFunction, Request, Response } from 'express'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { DbProxyError } from './errors.js'
@@ -13,6 +14,8 @@ export interface DbProxyRouterOptions {
   jwtSecret?: string
   /** The largest body read, in bytes (default: the proxy's `limits.maxBodyBytes`). */
   maxBodyBytes?: number
+  /** Treat a token without an `exp` claim as no token (anonymous), so a leaked token cannot work forever (default false). */
+  requireExp?: boolean
   /** Your own authentication instead of the JWT (e.g. `(req) => req.user` after a session middleware). */
   getUser?: (req: Request | IncomingMessage) => ProxyUser | Promise<ProxyUser>
 }
@@ -29,37 +32,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-class TooLarge extends Error {}
+const bodyError: BodyErrorFactory = (kind, message, cause) => new DbProxyError(kind, message, { cause })
 
-/** Reads the body up to the cap. Past the cap the rest is drained, not kept, so the client still reads our 413. */
-function readBody(req: IncomingMessage, cap: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'])
-    if (Number.isFinite(declared) && declared > cap * 16) {
-      // Far over the cap: do not spend time draining it.
-      reject(Object.assign(new TooLarge(), { abort: true }))
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    let over = false
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > cap) over = true
-      if (!over) chunks.push(chunk)
-    })
-    let ended = false
-    req.on('end', () => {
-      ended = true
-      if (over) reject(new TooLarge())
-      else resolve(Buffer.concat(chunks).toString('utf8'))
-    })
-    req.on('error', reject)
-    // A client that goes away mid-body: settle, so nothing waits forever.
-    req.on('close', () => {
-      if (!ended) reject(new Error('the client closed the request before sending the whole body'))
-    })
-  })
+/** The token of an `Authorization: Bearer <jwt>` header; the scheme is case-insensitive (RFC 9110), as in the runtime. */
+function bearerToken(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+  return match?.[1]
 }
 
 export function dbProxyRouter(proxy: DbProxy, options: DbProxyRouterOptions = {}): DbProxyRouter {
@@ -67,7 +46,12 @@ export function dbProxyRouter(proxy: DbProxy, options: DbProxyRouterOptions = {}
     throw new DbProxyError('INVALID_ARGUMENT', 'dbProxyRouter(proxy) needs the object createDbProxy() returns')
   }
   const cap = options.maxBodyBytes ?? proxy.limits.maxBodyBytes
-  const { jwtSecret } = options
+  const { jwtSecret, requireExp = false } = options
+  const verify = (header: unknown): ProxyUser => {
+    const token = jwtSecret ? bearerToken(header) : undefined
+    const payload = token ? parseToken(token, { secret: jwtSecret }) : null
+    return payload && (!requireExp || typeof payload.exp === 'number') ? payload : null
+  }
 
   return (rawReq, rawRes, next) => {
     const req = rawReq as IncomingMessage & { body?: unknown; _body?: boolean; user?: unknown }
@@ -88,18 +72,17 @@ export function dbProxyRouter(proxy: DbProxy, options: DbProxyRouterOptions = {}
       return
     }
 
-    const header = req.headers.authorization
     const userReady: Promise<ProxyUser> = options.getUser
       ? Promise.resolve().then(() => options.getUser!(req))
-      : Promise.resolve(jwtSecret && typeof header === 'string' && header.startsWith('Bearer ') ? parseToken(header, { secret: jwtSecret }) : null)
+      : Promise.resolve().then(() => verify(req.headers.authorization))
 
     const bodyReady: Promise<unknown> =
       // A body parser in front (express.json()) already read it; its own limit applies.
       req._body === true || (req.body !== undefined && req.readableEnded)
         ? Promise.resolve(req.body)
-        : readBody(req, cap).then((text) => {
+        : readRawBody(req, cap, bodyError).then((raw) => {
             try {
-              return JSON.parse(text)
+              return JSON.parse(raw.toString('utf8'))
             } catch (error) {
               throw new DbProxyError('BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message}`)
             }
@@ -109,8 +92,9 @@ export function dbProxyRouter(proxy: DbProxy, options: DbProxyRouterOptions = {}
       .then(([body, user]) => proxy.handle(policy, body, user, { headers: req.headers, request: req }))
       .then((result) => send(res, result.status, result.body))
       .catch((error) => {
-        if (error instanceof TooLarge) {
-          if ((error as TooLarge & { abort?: boolean }).abort) res.setHeader('connection', 'close')
+        if (DbProxyError.is(error, 'PAYLOAD_TOO_LARGE')) {
+          // A body declared over the cap is not read at all: close the connection rather than drain it.
+          if (!req.complete) res.setHeader('connection', 'close')
           send(res, 413, { code: 'PAYLOAD_TOO_LARGE', error: `the body is over ${cap} bytes (raise maxBodyBytes to accept more)` })
           return
         }

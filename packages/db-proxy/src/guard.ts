@@ -19,6 +19,8 @@ export interface Finding {
   target?: string
   /** The stage names a collection in a form no rule can allow: another database, or no plain name at all. */
   unsafe?: boolean
+  /** Why the finding is refused, when the operator's name alone does not say (an unsafe regular expression). */
+  reason?: string
 }
 
 function scan(value: unknown, findings: Finding[], depth: number): void {

@@ -8,6 +8,7 @@ export const DEFAULT_LIMITS: Readonly<DbProxyLimits> = Object.freeze({
   maxDocumentBytes: 1024 * 1024,
   maxBodyBytes: 4 * 1024 * 1024,
   maxDocuments: 1000,
+  maxTimeMS: 5000,
 })
 
 export function resolveLimits(limits: Partial<DbProxyLimits> = {}): DbProxyLimits {

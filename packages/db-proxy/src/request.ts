@@ -33,9 +33,17 @@ export function checkShape(value: unknown, where: string, maxDepth: number, dept
     return
   }
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) throw bad(`${where} contains the key "${key}", which is never accepted`)
+    checkPath(key, where)
     checkShape((value as Record<string, unknown>)[key], where, maxDepth, depth + 1)
   }
+}
+
+/** Refuses a key or a dotted path (`"__proto__.x"`, `"constructor.prototype.x"`) with a prototype segment. */
+export function checkPath(path: string, where: string): void {
+  const segment = FORBIDDEN_KEYS.has(path) ? path : path.includes('.') ? path.split('.').find((part) => FORBIDDEN_KEYS.has(part)) : undefined
+  if (segment === undefined) return
+  const shown = segment === path ? `the key "${path}"` : `the path "${path}" (its segment "${segment}")`
+  throw bad(`${where} contains ${shown}, which is never accepted: keys __proto__, constructor and prototype are refused for every rule`)
 }
 
 /** Collection names a client may use: no system (`__*`, `system.*`) names, no `$` or NUL. */
@@ -91,6 +99,7 @@ function parseOrder(order: unknown): DbOrder[] {
     if (!isPlain(item) || typeof item.field !== 'string' || item.field.length === 0 || item.field.startsWith('$')) {
       throw bad('each order entry needs a field name that does not start with "$"')
     }
+    checkPath(item.field, 'order')
     if (item.direction !== 'asc' && item.direction !== 'desc') throw bad(`order direction must be "asc" or "desc"`)
     return { field: item.field, direction: item.direction }
   })
@@ -164,6 +173,11 @@ export function parseRequest(body: unknown, limits: DbProxyLimits, trusted = fal
       const unknown = keys.find((key) => !UPDATE_OPERATORS.has(key))
       if (unknown) throw bad(`update data with merge: true must hold only update operators ($set, $inc, …); found "${unknown}"`)
       for (const key of keys) if (!isPlain(data[key])) throw bad(`update operator ${key} needs an object of fields`)
+      // $rename's values are paths too: `{$rename: {a: "__proto__"}}` writes the prototype key.
+      for (const [from, to] of Object.entries((data.$rename ?? {}) as Record<string, unknown>)) {
+        if (typeof to !== 'string') throw bad(`$rename.${from} must be the new field name (a string)`)
+        checkPath(to, 'data.$rename')
+      }
     } else if (keys.some((key) => key.startsWith('$'))) {
       throw bad('a replacement (merge: false) must be a plain document without operators')
     }

@@ -70,6 +70,8 @@ export interface DbProxyLimits {
   maxBodyBytes: number
   /** How many documents one add may insert (default 1000). */
   maxDocuments: number
+  /** The server-side time limit sent as `maxTimeMS` with every read and write (default 5000). */
+  maxTimeMS: number
 }
 
 /** A request once checked and decoded: BSON values, defaults applied. */

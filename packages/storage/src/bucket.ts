@@ -203,7 +203,9 @@ export function createBucket(name: string, context: BucketContext): Bucket {
       assertValidExpiry(expiresIn)
       const sdk = s3Sdk()
       const command = new sdk.PutObjectCommand({ Bucket: name, Key: key, ContentType: options.contentType })
-      return run('getUploadUrl', where(key), async () => presignerSdk().getSignedUrl(await context.signer(), command, { expiresIn }))
+      // The presigner hoists Content-Type into the query unless it is named here: only a signed header binds the uploader.
+      const signableHeaders = options.contentType === undefined ? undefined : new Set(['content-type'])
+      return run('getUploadUrl', where(key), async () => presignerSdk().getSignedUrl(await context.signer(), command, { expiresIn, signableHeaders }))
     },
 
     async getDownloadUrl(key, options = {}) {

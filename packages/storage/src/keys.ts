@@ -1,3 +1,4 @@
+import mime from 'mime-types'
 import { StorageError } from './errors.js'
 
 const MAX_KEY_BYTES = 1024
@@ -11,8 +12,35 @@ export function assertValidKey(key: unknown): asserts key is string {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw invalid(key, `a key must be at most ${MAX_KEY_BYTES} UTF-8 bytes`)
   if (key.startsWith('/')) throw invalid(key, 'a key must not start with "/"')
   if (CONTROL_CHARACTERS.test(key)) throw invalid(key, 'a key must not contain control characters')
-  // `..` segments let a key built from user input escape its intended prefix in URLs and on file-backed servers.
-  if (key.split('/').includes('..')) throw invalid(key, 'a key must not contain a ".." segment')
+  // Backslashes are path separators on Windows-backed servers and after some URL normalisers.
+  if (key.includes('\\')) throw invalid(key, 'a key must not contain a backslash ("\\"); use "/" between segments')
+  const segments = key.split('/')
+  // An empty segment (`a//b`) is a different key from `a/b` that URLs and file-backed servers collapse; a trailing "/"
+  // (a folder marker) is fine.
+  if (segments.slice(0, -1).includes('')) throw invalid(key, 'a key must not contain an empty segment ("//")')
+  for (const segment of segments) {
+    // `.` and `..` segments, plain or percent-encoded (`%2e%2e`, `%252e`), let a key built from user input escape its
+    // intended prefix once a URL or a file-backed server resolves them.
+    const decoded = decodeRepeatedly(segment)
+    if (decoded === '.' || decoded === '..') throw invalid(key, `a key must not contain a "${segment}" segment (it resolves to "${decoded}")`)
+    if (decoded.includes('\\') || decoded.includes('/')) throw invalid(key, `a key segment must not encode "/" or "\\" ("${segment}")`)
+  }
+}
+
+/** Percent-decodes until nothing changes (at most a few rounds), so double encoding cannot hide a `..`. */
+function decodeRepeatedly(segment: string): string {
+  let current = segment
+  for (let round = 0; round < 4 && current.includes('%'); round++) {
+    let next: string
+    try {
+      next = decodeURIComponent(current)
+    } catch {
+      return current
+    }
+    if (next === current) break
+    current = next
+  }
+  return current
 }
 
 function invalid(key: unknown, reason: string): StorageError {
@@ -38,49 +66,13 @@ export function encodeKey(key: string): string {
     .join('/')
 }
 
-const TYPES: Record<string, string> = {
-  avif: 'image/avif',
-  bmp: 'image/bmp',
-  css: 'text/css; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  gif: 'image/gif',
-  gz: 'application/gzip',
-  htm: 'text/html; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  ico: 'image/vnd.microsoft.icon',
-  jpeg: 'image/jpeg',
-  jpg: 'image/jpeg',
-  js: 'text/javascript; charset=utf-8',
-  json: 'application/json',
-  map: 'application/json',
-  md: 'text/markdown; charset=utf-8',
-  mjs: 'text/javascript; charset=utf-8',
-  mp3: 'audio/mpeg',
-  mp4: 'video/mp4',
-  ogg: 'audio/ogg',
-  otf: 'font/otf',
-  pdf: 'application/pdf',
-  png: 'image/png',
-  svg: 'image/svg+xml',
-  tar: 'application/x-tar',
-  ttf: 'font/ttf',
-  txt: 'text/plain; charset=utf-8',
-  wasm: 'application/wasm',
-  wav: 'audio/wav',
-  webm: 'video/webm',
-  webp: 'image/webp',
-  woff: 'font/woff',
-  woff2: 'font/woff2',
-  xml: 'application/xml',
-  yaml: 'application/yaml',
-  yml: 'application/yaml',
-  zip: 'application/zip',
-}
-
 /** The content type for a key's extension; `application/octet-stream` when unknown. */
 export function contentTypeFor(key: string): string {
   const name = key.slice(key.lastIndexOf('/') + 1)
   const dot = name.lastIndexOf('.')
   if (dot <= 0) return 'application/octet-stream'
-  return TYPES[name.slice(dot + 1).toLowerCase()] ?? 'application/octet-stream'
+  const type = mime.lookup(name.slice(dot + 1).toLowerCase())
+  if (!type) return 'application/octet-stream'
+  // Text is served as UTF-8, so a browser does not guess the encoding of a stored page or CSV.
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type
 }

@@ -26,6 +26,17 @@ const invalidKeys: Array<[string, unknown]> = [
   ['a tab', 'a\tb'],
   ['DEL', 'a\u007fb'],
   ['a C1 control', 'a\u0085b'],
+  ['a "." segment', 'a/./b'],
+  ['a leading "." segment', './a'],
+  ['a percent-encoded ".." segment', '%2e%2e/x'],
+  ['a percent-encoded ".." segment, mixed case', 'a/%2E./x'],
+  ['a double-encoded ".." segment', '%252e%252e/x'],
+  ['a percent-encoded "." segment', 'a/%2e/b'],
+  ['a backslash ".." segment', '..\\x'],
+  ['a backslash inside a segment', 'a\\b'],
+  ['a percent-encoded backslash', 'a/%5c../b'],
+  ['an empty segment', 'a//b'],
+  ['empty segments before a trailing "/"', 'a///'],
 ]
 
 // Every method that takes a key, called with `key` in each key position.
@@ -58,7 +69,7 @@ describe('invalid keys', () => {
   it('accepts what S3 accepts: 1,024 bytes exactly, dots inside names, unicode, spaces and punctuation', async () => {
     // s3rver keeps each key segment as a file name (255 bytes at most, with a suffix), so the long keys come in segments.
     const long = (unit: string, units: number) => Array.from({ length: 5 }, () => unit.repeat(units)).join('/')
-    const keys = [long('x', 204), long('é', 102), 'a/..b/c..', './a', 'a/./b', 'über ünïcødé/😀.txt', "odd !$&'()*+,;=@ [].txt", 'trailing/']
+    const keys = [long('x', 204), long('é', 102), 'a/..b/c..', '.a/b.', '100%.txt', '...', 'über ünïcødé/😀.txt', "odd !$&'()*+,;=@ [].txt", 'trailing/']
     expect(keys.slice(0, 2).map((key) => Buffer.byteLength(key))).toEqual([1024, 1024])
     for (const key of keys) {
       await bucket.writeFile(key, key)
@@ -81,5 +92,13 @@ describe('contentTypeFor', () => {
     expect(contentTypeFor('.gitignore')).toBe('application/octet-stream')
     expect(contentTypeFor('dir.v2/README')).toBe('application/octet-stream')
     expect(contentTypeFor('x.unknownext')).toBe('application/octet-stream')
+  })
+
+  it('knows the types of the maintained mime-types table, not only a short list', () => {
+    expect(contentTypeFor('slides.pptx')).toBe('application/vnd.openxmlformats-officedocument.presentationml.presentation')
+    expect(contentTypeFor('book.epub')).toBe('application/epub+zip')
+    expect(contentTypeFor('clip.mov')).toBe('video/quicktime')
+    expect(contentTypeFor('notes.ics')).toBe('text/calendar; charset=utf-8')
+    expect(contentTypeFor('data.csv')).toBe('text/csv; charset=utf-8')
   })
 })

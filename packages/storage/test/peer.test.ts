@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,6 +22,9 @@ beforeAll(async () => {
     await writeFile(join(dir, file.replace(/\.ts$/, '.js')), outputText)
   }
   await writeFile(join(dir, 'package.json'), '{"type":"module"}')
+  // The package's own dependency is installed, as it would be; only the peers are missing.
+  await mkdir(join(dir, 'node_modules'))
+  await symlink(await realpath(fileURLToPath(new URL('../node_modules/mime-types', import.meta.url))), join(dir, 'node_modules', 'mime-types'))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 

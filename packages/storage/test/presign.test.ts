@@ -29,6 +29,15 @@ describe('presigned URLs', () => {
     expect(new Uint8Array(await get.arrayBuffer())).toEqual(body)
   })
 
+  it('with contentType, Content-Type is a signed header of the upload URL (so another type breaks the signature)', async () => {
+    const url = new URL(await bucket.getUploadUrl('uploads/typed.png', { contentType: 'image/png' }))
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';').sort()).toEqual(['content-type', 'host'])
+    // Not hoisted into the query, where S3 would not compare it with the header the uploader sends.
+    expect([...url.searchParams.keys()].map((key) => key.toLowerCase())).not.toContain('content-type')
+    const untyped = new URL(await bucket.getUploadUrl('uploads/any.bin'))
+    expect(untyped.searchParams.get('X-Amz-SignedHeaders')).toBe('host')
+  })
+
   it('filename sets Content-Disposition, with an ASCII fallback and the exact UTF-8 name', async () => {
     await bucket.writeFile('reports/r1.csv', 'a,b\n')
     const url = await bucket.getDownloadUrl('reports/r1.csv', { filename: 'Bericht "März".csv' })

@@ -2,12 +2,13 @@ import type { PolicyViolation } from '@scraping-run/cloud/protocol'
 import type { Db } from 'mongodb'
 import { toCel } from '../cel.js'
 import { findRestricted, firstRefused, neverAllowed, type Finding } from '../guard.js'
+import { findUnsafeRegexes } from '../regex.js'
 import type { CheckContext } from '../rules/constraints.js'
 import type { ParsedRequest } from '../types.js'
 import type { CompiledPolicy, RuleRun } from './compile.js'
 
 /** Checks a parsed request as `auth` against a compiled policy: the violations, or an empty list when a rule allows it. */
-export function authorize(
+export async function authorize(
   policy: CompiledPolicy,
   policyName: string,
   request: ParsedRequest,
@@ -36,7 +37,8 @@ export function authorize(
     query: request.query,
     isUpdate: request.permission === 'update',
   }
-  return evaluatePolicy(policy, policyName, { request, check, validator: { request, auth, policyName, db } }, findRestricted(request))
+  const findings = [...findRestricted(request), ...(await findUnsafeRegexes(request))]
+  return evaluatePolicy(policy, policyName, { request, check, validator: { request, auth, policyName, db } }, findings)
 }
 
 /**
@@ -65,7 +67,9 @@ export async function evaluatePolicy(
       violations.push({
         rule: rule.label,
         validator: 'guard',
-        message: neverAllowed(refused)
+        message: refused.reason
+          ? refused.reason
+          : neverAllowed(refused)
           ? `${refused.operator} into ${refused.target ? `"${refused.target}"` : 'another database'} is never allowed`
           : refused.target
           ? `${refused.operator} into "${refused.target}" is refused: the policy does not grant it (allow it with "allow": ["${refused.token}"])`
