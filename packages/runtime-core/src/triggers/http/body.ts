@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import type { Transform } from 'node:stream'
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import busboy from 'busboy'
 import type { UploadedFile } from '@scraping-run/cloud'
+import { readRawBody, type BodyErrorFactory } from '@scraping-run/cloud/http'
 import { RuntimeError } from '../../errors.js'
 
 export interface ParsedBody {
@@ -19,6 +18,9 @@ export function parseBytes(limit: string | number): number {
   const factor = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1
   return Math.floor(Number(match[1]) * factor)
 }
+
+// One reader for the runtime and the database proxy (in @scraping-run/cloud/http); errors are ours.
+const bodyError: BodyErrorFactory = (kind, message, cause) => new RuntimeError(kind, message, { cause })
 
 function tooLarge(limit: number): RuntimeError {
   return new RuntimeError('PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${limit} bytes`)
@@ -39,7 +41,7 @@ export async function readBody(req: IncomingMessage & { body?: unknown; _body?: 
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit)
   const type = (req.headers['content-type'] ?? '').toLowerCase()
   if (type.startsWith('multipart/form-data')) return readMultipart(req, limit)
-  const raw = await readRaw(req, decoded(req), limit)
+  const raw = await readRawBody(req, limit, bodyError)
   const mime = type.split(';')[0]!.trim()
   if (mime === 'application/json' || mime.endsWith('+json')) {
     if (raw.length === 0) return { body: undefined }
@@ -63,54 +65,6 @@ function formToObject(entries: Iterable<[string, string]>): Record<string, strin
     else out[key] = [existing, value]
   }
   return { ...out }
-}
-
-/** The body stream, inflated when it is sent compressed (the limit then applies to the inflated size). */
-function decoded(req: IncomingMessage): IncomingMessage | Transform {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase()
-  if (encoding === 'identity') return req
-  const inflate = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined
-  if (!inflate) throw new RuntimeError('BAD_REQUEST', `unsupported content-encoding "${encoding}" (use gzip, deflate, br or identity)`)
-  req.pipe(inflate)
-  return inflate
-}
-
-function readRaw(req: IncomingMessage, source: IncomingMessage | Transform, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
-        // Stop inflating (a compressed body may be a bomb), and drop the rest of the upload so the connection can answer 413.
-        if (source !== req) {
-          req.unpipe(source as Transform)
-          source.destroy()
-        }
-        req.resume()
-        reject(tooLarge(limit))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resolve(Buffer.concat(chunks, size))
-    }
-    const onError = (error: Error) => {
-      cleanup()
-      reject(new RuntimeError('BAD_REQUEST', `could not read the request body: ${error.message}`, { cause: error }))
-    }
-    const cleanup = () => {
-      source.off('data', onData)
-      source.off('end', onEnd)
-      source.off('error', onError)
-    }
-    source.on('data', onData)
-    source.on('end', onEnd)
-    source.on('error', onError)
-  })
 }
 
 function readMultipart(req: IncomingMessage, limit: number): Promise<ParsedBody> {
