@@ -21,6 +21,9 @@ export const RUNTIME_ERROR_CODES = [
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
   'FORBIDDEN',
+  'ISOLATE_UNAVAILABLE',
+  'MEMORY_LIMIT',
+  'OVERLOADED',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

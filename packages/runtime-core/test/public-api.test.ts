@@ -16,6 +16,7 @@ describe('public API', () => {
         'createExecutor',
         'createHttpHandler',
         'directoryStore',
+        'isolateSandbox',
         'memorySink',
         'memoryStore',
         'vmSandbox',

@@ -5,6 +5,7 @@ import type { Services } from '../provider.js'
 import type { BridgeOp, SandboxBridge } from '../sandbox/protocol.js'
 import type { InvokeInit, InvokeResult, LogLevel } from '../types.js'
 import type { Frame, Invocations } from './invocations.js'
+import { replayChain } from './db-replay.js'
 import { applyResponseOp } from './response-ops.js'
 
 export interface HostBridgeOptions {
@@ -63,6 +64,8 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       const user = frameFor(id)?.user ?? null
       const db = services.database((databaseOptions ?? undefined) as DatabaseOptions | undefined, user)
       if (request === undefined) return true
+      // A recorded builder chain (from a sandbox that shares no objects) is replayed on the host's builder.
+      if (typeof request === 'object' && request !== null && 'chain' in request) return replayChain(db, (request as { chain: unknown }).chain)
       // The query builder keeps its transport private; the request was built in the sandbox, so only it crosses.
       return (db as unknown as { transport: DbTransport }).transport.send(request as never)
     },

@@ -8,6 +8,7 @@ const STATUS: Record<string, number> = {
   BAD_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
   FORBIDDEN: 403,
+  OVERLOADED: 503,
 }
 
 export function statusFor(code: string): number {
@@ -22,6 +23,8 @@ export function sendError(res: ServerResponse, error: InvokeError, requestId: st
     return
   }
   const body: Record<string, unknown> = { error: error.message, code: error.code, requestId }
+  // A full pool clears within a call's time; say when to come back.
+  if (error.code === 'OVERLOADED') res.setHeader('retry-after', '1')
   if (debug && error.stack) body.stack = error.stack
   writeJson(res, statusFor(error.code), JSON.stringify(body))
 }

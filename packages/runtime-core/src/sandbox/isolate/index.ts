@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto'
+import type * as IVM from 'isolated-vm'
+import { CloudError } from '@scraping-run/cloud'
+import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from '../../errors.js'
+import { importPeer } from '../../peer.js'
+import type { LoadUnit } from '../../types.js'
+import type { Sandbox, SandboxBridge, SandboxCall, SandboxModule } from '../protocol.js'
+import { FunctionPool } from './pool.js'
+import { IsolateWorker, type Packed } from './worker.js'
+
+export interface IsolateSandboxOptions {
+  /** Heap limit of each isolate. Default 128 MB; past it the call fails with MEMORY_LIMIT and the isolate is replaced. */
+  memoryLimitMb?: number
+  /** How long a module's top-level code may run when it loads. Default 1000 ms. */
+  loadTimeoutMs?: number
+  /** Isolates kept booted and waiting for a function to load, so a cold call skips isolate start-up. Default 2. */
+  warmIsolates?: number
+  /** Isolates one function may use at once (each runs one call at a time). Default 4. */
+  maxIsolatesPerFunction?: number
+  /** Calls that may wait for a busy function; past it, calls fail fast with OVERLOADED. Default 64. */
+  maxQueue?: number
+  /** An isolate is replaced after this many calls. Default 1000. */
+  recycleAfter?: number
+}
+
+type Ivm = typeof IVM
+
+// Every runaway is stopped within timeoutMs + this.
+const TIMEOUT_GRACE_MS = 100
+
+/** Fails on first use, naming the fix, when isolated-vm cannot work in this process. */
+async function loadIvm(): Promise<Ivm> {
+  const major = Number(process.versions.node.split('.')[0])
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
+  // isolated-vm 5 (the line that runs on Node 20) needs Node's startup snapshot off.
+  if (major === 20 && !flags.includes('--no-node-snapshot')) {
+    throw new RuntimeError(
+      'ISOLATE_UNAVAILABLE',
+      'isolateSandbox() on Node 20 needs the --no-node-snapshot flag: run node --no-node-snapshot …, or set NODE_OPTIONS=--no-node-snapshot',
+    )
+  }
+  const loaded = await importPeer<Ivm & { default?: Ivm }>('isolated-vm', 'isolateSandbox()')
+  return (loaded.default ?? loaded) as Ivm
+}
+
+/**
+ * Runs functions in isolated-vm isolates: the security boundary. Only plain data crosses; a function reaches the host only
+ * through the bridge. Each isolate holds one function's module and runs one call at a time; memory, wall-clock and load
+ * limits end a runaway call and replace its isolate.
+ */
+export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
+  const memoryLimitMb = options.memoryLimitMb ?? 128
+  const loadTimeoutMs = options.loadTimeoutMs ?? 1000
+  const shared = new Map<string, unknown>()
+  // Bridges by invocation id while a call runs; an id it no longer knows (a load) goes to the one that loaded.
+  const bridges = new Map<string, SandboxBridge>()
+  const pools = new Map<string, FunctionPool>()
+  const spares: Array<Promise<IsolateWorker>> = []
+  const running = new Map<string, IsolateWorker>()
+  let ivm: Promise<Ivm> | undefined
+  let disposed = false
+
+  function hostCall(fallback: () => SandboxBridge | undefined): (id: string, op: string, args: unknown[]) => unknown {
+    return (id, op, args) => {
+      if (op === 'sleep') return new Promise((resolve) => setTimeout(resolve, Math.min(Number(args[0]) || 0, 2 ** 31 - 1)).unref?.())
+      if (op === 'random') return new Uint8Array(randomBytes(Math.min(Math.max(0, Number(args[0]) || 0), 65536)))
+      if (op === 'shared') return sharedOp(shared, args)
+      const bridge = bridges.get(id) ?? fallback()
+      if (!bridge) throw new RuntimeError('BAD_REQUEST', `no invocation ${JSON.stringify(id)}`)
+      return bridge.call(id, op as never, args)
+    }
+  }
+
+  async function newWorker(): Promise<IsolateWorker> {
+    return IsolateWorker.create(await (ivm ??= loadIvm()), memoryLimitMb, (worker) => hostCall(() => worker.loader))
+  }
+
+  function takeWorker(): Promise<IsolateWorker> {
+    const spare = spares.shift()
+    if (spares.length < (options.warmIsolates ?? 2) && !disposed) {
+      const next = newWorker()
+      next.catch(() => undefined)
+      spares.push(next)
+    }
+    return spare ?? newWorker()
+  }
+
+  function poolFor(unit: LoadUnit, bridge: SandboxBridge): FunctionPool {
+    const key = `${unit.compiled.name}@${unit.compiled.hash}`
+    let pool = pools.get(key)
+    if (!pool) {
+      pool = new FunctionPool(key, {
+        maxWorkers: options.maxIsolatesPerFunction ?? 4,
+        maxQueue: options.maxQueue ?? 64,
+        recycleAfter: options.recycleAfter ?? 1000,
+        start: async () => {
+          const worker = await takeWorker()
+          worker.loader = bridge
+          try {
+            await worker.load(unit, loadTimeoutMs)
+          } catch (error) {
+            worker.dispose('closed')
+            throw loadError(error, unit.compiled.name, loadTimeoutMs)
+          }
+          return worker
+        },
+      })
+      pools.set(key, pool)
+    }
+    return pool
+  }
+
+  return {
+    kind: 'isolate',
+    capabilities: { hostObjects: false },
+    async load(unit, bridge): Promise<SandboxModule> {
+      if (disposed) throw new RuntimeError('EXECUTOR_CLOSED', 'the sandbox was disposed')
+      const pool = poolFor(unit, bridge)
+      const { entry, meta } = await pool.prepare()
+      const module: SandboxModule = { name: unit.compiled.name, hash: unit.compiled.hash, entry: entry as SandboxModule['entry'] }
+      if (meta !== undefined) module.meta = JSON.parse(meta)
+      return module
+    },
+    async run(module, call: SandboxCall, _limits, bridge) {
+      const pool = pools.get(`${module.name}@${module.hash}`)
+      if (!pool) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
+      if (module.entry === 'handler') {
+        throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
+      }
+      const worker = await pool.acquire()
+      const id = call.invocationId
+      bridges.set(id, bridge)
+      running.set(id, worker)
+      try {
+        const packed = await worker.run(id, pool.key, call.ctx, { interceptor: Boolean(call.interceptor), response: Boolean(call.response) })
+        return unpack(packed)
+      } catch (error) {
+        throw runError(error, worker, module.name)
+      } finally {
+        bridges.delete(id)
+        running.delete(id)
+        pool.release(worker)
+      }
+    },
+    abort(invocationId, reason) {
+      const worker = running.get(invocationId)
+      if (!worker) return
+      worker.abort(invocationId, reason)
+      // Only disposing the isolate stops code that never yields (a loop after an await, a looping then). After a timeout the
+      // function gets a moment to see ctx.signal; then its isolate goes.
+      if (reason.code === 'TIMEOUT') {
+        setTimeout(() => {
+          if (running.get(invocationId) === worker) worker.dispose('timeout')
+        }, TIMEOUT_GRACE_MS).unref()
+      }
+    },
+    unload(names) {
+      const wanted = new Set(names)
+      for (const [key, pool] of pools) {
+        if (wanted.has(key.slice(0, key.lastIndexOf('@')))) {
+          pool.close()
+          pools.delete(key)
+        }
+      }
+    },
+    async dispose() {
+      disposed = true
+      for (const pool of pools.values()) pool.close()
+      pools.clear()
+      for (const spare of spares.splice(0)) void spare.then((worker) => worker.dispose('closed'), () => undefined)
+    },
+  }
+}
+
+function unpack(packed: Packed): unknown {
+  if ('error' in packed) {
+    const { message, name, code, stack } = packed.error
+    // Codes of this package and of the cloud SDK (a bridge error the function let through) keep their meaning.
+    const error =
+      code && (RUNTIME_ERROR_CODES as readonly string[]).includes(code)
+        ? new RuntimeError(code as RuntimeErrorCode, message)
+        : code && name === 'CloudError'
+          ? new CloudError(code as never, message)
+          : Object.assign(new Error(message), { name: name ?? 'Error' })
+    if (stack) error.stack = stack
+    throw error
+  }
+  if (packed.kind === 'undefined') return undefined
+  if (packed.kind === 'string') return packed.value
+  if (packed.kind === 'bytes') return packed.value
+  return JSON.parse(packed.value)
+}
+
+function runError(error: unknown, worker: IsolateWorker, name: string): unknown {
+  if (RuntimeError.is(error)) return error
+  if (worker.disposedFor === 'timeout') return new RuntimeError('TIMEOUT', `${name} did not finish in time; its isolate was disposed`)
+  const message = String((error as Error)?.message ?? error)
+  if (worker.disposedFor === 'memory' || /memory limit/i.test(message) || worker.isolate.isDisposed) {
+    worker.dispose('memory')
+    return new RuntimeError('MEMORY_LIMIT', `${name} used more memory than its isolate allows; the isolate was replaced`, { cause: error })
+  }
+  return error
+}
+
+function loadError(error: unknown, name: string, timeoutMs: number): unknown {
+  const message = String((error as Error)?.message ?? error)
+  if (/timed out/i.test(message)) return new RuntimeError('TIMEOUT', `${name}'s top-level code ran for more than ${timeoutMs} ms (loadTimeoutMs)`)
+  if (/memory limit/i.test(message)) return new RuntimeError('MEMORY_LIMIT', `${name}'s top-level code used more memory than its isolate allows`)
+  const code = (error as { code?: unknown })?.code
+  if (typeof code === 'string' && ['MODULE_NOT_FOUND', 'CIRCULAR_IMPORT', 'NO_ENTRY_POINT'].includes(code)) return new RuntimeError(code as never, message)
+  return error
+}
+
+function sharedOp(shared: Map<string, unknown>, [action, key, value]: unknown[]): unknown {
+  const name = String(key)
+  switch (action) {
+    case 'get':
+      return shared.get(name)
+    case 'set':
+      // Values cross as copies (structured clone), as JSON would.
+      shared.set(name, structuredClone(value))
+      return true
+    case 'has':
+      return shared.has(name)
+    case 'delete':
+      return shared.delete(name)
+    case 'clear':
+      shared.clear()
+      return true
+    case 'keys':
+      return [...shared.keys()]
+    default:
+      throw new RuntimeError('BAD_REQUEST', `cloud.shared has no ${JSON.stringify(action)}`)
+  }
+}

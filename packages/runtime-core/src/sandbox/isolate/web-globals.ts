@@ -1,0 +1,209 @@
+// Web-standard globals for the isolate, written small: an isolate is bare V8 (no TextEncoder, no AbortController, no
+// Buffer). Runs inside the isolate as part of the prelude; uses nothing from the host.
+export const WEB_GLOBALS = String.raw`
+class TextEncoder {
+  get encoding() { return 'utf-8' }
+  encode(input = '') {
+    const text = String(input)
+    const out = []
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i)
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1)
+        if (d >= 0xdc00 && d < 0xe000) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++ } else c = 0xfffd
+      } else if (c >= 0xd800 && c < 0xe000) c = 0xfffd
+      if (c < 0x80) out.push(c)
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+    }
+    return new Uint8Array(out)
+  }
+}
+class TextDecoder {
+  constructor(label = 'utf-8') {
+    if (!/^utf-?8$/i.test(String(label))) throw new RangeError('only utf-8 is supported in the isolate sandbox')
+  }
+  get encoding() { return 'utf-8' }
+  decode(input) {
+    if (input === undefined) return ''
+    const bytes = input instanceof Uint8Array ? input : ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input)
+    let out = ''
+    for (let i = 0; i < bytes.length; ) {
+      const b = bytes[i++]
+      let c
+      if (b < 0x80) c = b
+      else if (b >= 0xc0 && b < 0xe0) c = ((b & 31) << 6) | (bytes[i++] & 63)
+      else if (b >= 0xe0 && b < 0xf0) c = ((b & 15) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63)
+      else if (b >= 0xf0) c = ((b & 7) << 18) | ((bytes[i++] & 63) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63)
+      else c = 0xfffd
+      out += c > 0xffff ? String.fromCharCode(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023)) : String.fromCharCode(c)
+    }
+    return out
+  }
+}
+globalThis.TextEncoder = TextEncoder
+globalThis.TextDecoder = TextDecoder
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+function bytesToBase64(bytes) {
+  let out = ''
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0)
+    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? B64[n & 63] : '=')
+  }
+  return out
+}
+function base64ToBytes(text) {
+  const clean = String(text).replace(/[\s=]/g, '').replace(/-/g, '+').replace(/_/g, '/')
+  if (/[^A-Za-z0-9+/]/.test(clean)) throw new Error('invalid base64')
+  const out = []
+  for (let i = 0; i < clean.length; i += 4) {
+    const n = (B64.indexOf(clean[i]) << 18) | (B64.indexOf(clean[i + 1] ?? 'A') << 12) | (B64.indexOf(clean[i + 2] ?? 'A') << 6) | B64.indexOf(clean[i + 3] ?? 'A')
+    out.push((n >> 16) & 255)
+    if (i + 2 < clean.length) out.push((n >> 8) & 255)
+    if (i + 3 < clean.length) out.push(n & 255)
+  }
+  return new Uint8Array(out)
+}
+globalThis.btoa = (text) => {
+  const s = String(text)
+  if (/[^\u0000-\u00ff]/.test(s)) throw new Error('btoa: the string contains characters outside Latin-1')
+  return bytesToBase64(Uint8Array.from(s, (ch) => ch.charCodeAt(0)))
+}
+globalThis.atob = (text) => String.fromCharCode(...base64ToBytes(text))
+
+// A Buffer for the common subset: from / toString in utf8, base64, hex; byteLength, concat, isBuffer.
+class Buffer extends Uint8Array {
+  static from(value, encoding = 'utf8') {
+    if (typeof value === 'string') {
+      const e = String(encoding).toLowerCase()
+      const bytes = e === 'base64' || e === 'base64url' ? base64ToBytes(value) : e === 'hex' ? Uint8Array.from(value.match(/../g) || [], (h) => parseInt(h, 16)) : e === 'latin1' || e === 'binary' ? Uint8Array.from(value, (ch) => ch.charCodeAt(0) & 255) : new TextEncoder().encode(value)
+      return new Buffer(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    }
+    if (value instanceof ArrayBuffer) return new Buffer(value.slice(0))
+    const bytes = Uint8Array.from(value)
+    return new Buffer(bytes.buffer, 0, bytes.byteLength)
+  }
+  static alloc(size, fill = 0) { const b = new Buffer(size); b.fill(fill); return b }
+  static isBuffer(value) { return value instanceof Buffer }
+  static byteLength(value, encoding) { return typeof value === 'string' ? Buffer.from(value, encoding).length : value.byteLength }
+  static concat(list, total) {
+    const size = total ?? list.reduce((sum, each) => sum + each.length, 0)
+    const out = Buffer.alloc(size)
+    let at = 0
+    for (const each of list) { out.set(each.subarray(0, Math.max(0, size - at)), at); at += each.length; if (at >= size) break }
+    return out
+  }
+  toString(encoding = 'utf8', start = 0, end = this.length) {
+    const part = this.subarray(start, end)
+    const e = String(encoding).toLowerCase()
+    if (e === 'base64') return bytesToBase64(part)
+    if (e === 'base64url') return bytesToBase64(part).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+    if (e === 'hex') return Array.from(part, (x) => x.toString(16).padStart(2, '0')).join('')
+    if (e === 'latin1' || e === 'binary') return String.fromCharCode(...part)
+    return new TextDecoder().decode(part)
+  }
+  toJSON() { return { type: 'Buffer', data: Array.from(this) } }
+  equals(other) { return this.length === other.length && this.every((x, i) => x === other[i]) }
+}
+globalThis.Buffer = Buffer
+
+class Event {
+  constructor(type) { this.type = String(type); this.defaultPrevented = false }
+  preventDefault() { this.defaultPrevented = true }
+}
+class EventTarget {
+  #listeners = new Map()
+  addEventListener(type, listener, options) {
+    if (typeof listener !== 'function') return
+    const list = this.#listeners.get(type) || []
+    list.push({ listener, once: Boolean(options && options.once) })
+    this.#listeners.set(type, list)
+  }
+  removeEventListener(type, listener) {
+    const list = this.#listeners.get(type)
+    if (list) this.#listeners.set(type, list.filter((each) => each.listener !== listener))
+  }
+  dispatchEvent(event) {
+    const list = this.#listeners.get(event.type) || []
+    this.#listeners.set(event.type, list.filter((each) => !each.once))
+    for (const each of list) { try { each.listener.call(this, event) } catch (error) { reportLate(error) } }
+    const handler = this['on' + event.type]
+    if (typeof handler === 'function') { try { handler.call(this, event) } catch (error) { reportLate(error) } }
+    return !event.defaultPrevented
+  }
+}
+class AbortSignal extends EventTarget {
+  #aborted = false
+  #reason = undefined
+  get aborted() { return this.#aborted }
+  get reason() { return this.#reason }
+  throwIfAborted() { if (this.#aborted) throw this.#reason }
+  static abort(reason) { const c = new AbortController(); c.abort(reason); return c.signal }
+  static timeout(ms) { const c = new AbortController(); setTimeout(() => c.abort(new Error('The operation timed out')), ms); return c.signal }
+  _abort(reason) {
+    if (this.#aborted) return
+    this.#aborted = true
+    this.#reason = reason === undefined ? new Error('This operation was aborted') : reason
+    this.dispatchEvent(new Event('abort'))
+  }
+}
+class AbortController {
+  #signal = new AbortSignal()
+  get signal() { return this.#signal }
+  abort(reason) { this.#signal._abort(reason) }
+}
+globalThis.Event = Event
+globalThis.EventTarget = EventTarget
+globalThis.AbortSignal = AbortSignal
+globalThis.AbortController = AbortController
+
+function clone(value, seen) {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'function' || typeof value === 'symbol') throw new Error('structuredClone: ' + typeof value + ' could not be cloned')
+    return value
+  }
+  if (seen.has(value)) return seen.get(value)
+  if (value instanceof Date) return new Date(value.getTime())
+  if (value instanceof RegExp) return new RegExp(value.source, value.flags)
+  if (ArrayBuffer.isView(value)) return value.slice(0)
+  if (value instanceof ArrayBuffer) return value.slice(0)
+  if (value instanceof Map) { const out = new Map(); seen.set(value, out); for (const [k, v] of value) out.set(clone(k, seen), clone(v, seen)); return out }
+  if (value instanceof Set) { const out = new Set(); seen.set(value, out); for (const v of value) out.add(clone(v, seen)); return out }
+  const out = Array.isArray(value) ? [] : {}
+  seen.set(value, out)
+  for (const key of Object.keys(value)) out[key] = clone(value[key], seen)
+  return out
+}
+globalThis.structuredClone = (value) => clone(value, new Map())
+
+class URLSearchParams {
+  #pairs = []
+  constructor(init = '') {
+    if (typeof init === 'string') {
+      for (const part of init.replace(/^\?/, '').split('&')) {
+        if (!part) continue
+        const at = part.indexOf('=')
+        const decode = (s) => decodeURIComponent(s.replace(/\+/g, ' '))
+        this.#pairs.push(at < 0 ? [decode(part), ''] : [decode(part.slice(0, at)), decode(part.slice(at + 1))])
+      }
+    } else if (init && typeof init === 'object') {
+      for (const [k, v] of Symbol.iterator in init ? init : Object.entries(init)) this.#pairs.push([String(k), String(v)])
+    }
+  }
+  get(name) { const hit = this.#pairs.find(([k]) => k === name); return hit ? hit[1] : null }
+  getAll(name) { return this.#pairs.filter(([k]) => k === name).map(([, v]) => v) }
+  has(name) { return this.#pairs.some(([k]) => k === name) }
+  set(name, value) { this.delete(name); this.#pairs.push([String(name), String(value)]) }
+  append(name, value) { this.#pairs.push([String(name), String(value)]) }
+  delete(name) { this.#pairs = this.#pairs.filter(([k]) => k !== name) }
+  forEach(fn) { for (const [k, v] of this.#pairs) fn(v, k, this) }
+  keys() { return this.#pairs.map(([k]) => k)[Symbol.iterator]() }
+  values() { return this.#pairs.map(([, v]) => v)[Symbol.iterator]() }
+  entries() { return this.#pairs.map((pair) => [...pair])[Symbol.iterator]() }
+  [Symbol.iterator]() { return this.entries() }
+  toString() { const e = (s) => encodeURIComponent(s).replace(/%20/g, '+'); return this.#pairs.map(([k, v]) => e(k) + '=' + e(v)).join('&') }
+}
+globalThis.URLSearchParams = URLSearchParams
+`

@@ -1,0 +1,156 @@
+import type * as IVM from 'isolated-vm'
+import type { LoadUnit } from '../../types.js'
+import type { SandboxBridge } from '../protocol.js'
+import { PRELUDE } from './prelude.js'
+
+type Ivm = typeof IVM
+export type HostCall = (invocationId: string, op: string, args: unknown[]) => unknown
+
+/** What a call returns from inside the isolate: data made there, never a live object. */
+export type Packed =
+  | { kind: 'undefined' }
+  | { kind: 'string'; value: string }
+  | { kind: 'bytes'; value: Uint8Array }
+  | { kind: 'json'; value: string }
+  | { error: { message: string; name?: string; code?: string; stack?: string } }
+
+const COPY = { arguments: { copy: true }, result: { copy: true } } as const
+const COPY_PROMISE = { arguments: { copy: true }, result: { copy: true, promise: true } } as const
+// Module wrappers start on their own line, so the compiled code's line 1 is the script's line 1 (lineOffset -1).
+const WRAP_START = '__scrapingRunDefine(__key, function (exports, require, module, __filename, __dirname) {\n'
+
+/**
+ * One isolate with one context: the prelude, then one function's module (and the functions it imports). It runs one
+ * call at a time; a limit breach (memory, wall clock) disposes it and the pool makes another.
+ */
+export class IsolateWorker {
+  readonly isolate: IVM.Isolate
+  private boot: IVM.Reference<any> | undefined
+  private context: IVM.Context | undefined
+  busy = false
+  calls = 0
+  /** What loading the module reported (entry kind, `meta` as JSON text). */
+  loadInfo: { entry: string; meta?: string } | undefined
+  /** The bridge of the call that loaded this isolate's module: it answers the module's top-level code. */
+  loader: SandboxBridge | undefined
+  disposedFor: 'memory' | 'timeout' | 'closed' | undefined
+
+  private constructor(
+    private readonly ivm: Ivm,
+    memoryLimitMb: number,
+  ) {
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb })
+  }
+
+  /** A fresh isolate with the prelude evaluated; `host` answers every bridge call it makes. */
+  static async create(ivm: Ivm, memoryLimitMb: number, makeHost: (worker: IsolateWorker) => HostCall): Promise<IsolateWorker> {
+    const worker = new IsolateWorker(ivm, memoryLimitMb)
+    const host = makeHost(worker)
+    try {
+      worker.context = await worker.isolate.createContext()
+      const reference = new ivm.Reference((id: string, op: string, args: unknown[]) => settle(() => host(id, op, args)))
+      worker.boot = await worker.context.evalClosure(PRELUDE, [reference], { result: { reference: true }, timeout: 2000 })
+      return worker
+    } catch (error) {
+      worker.dispose('closed')
+      throw error
+    }
+  }
+
+  /** Evaluates the unit's modules (imports first) and instantiates the entry: its entry kind and `meta` as JSON text. */
+  async load(unit: LoadUnit, timeoutMs: number): Promise<{ entry: string; meta?: string }> {
+    const imports: Record<string, Record<string, string>> = {}
+    const seen = new Set<string>()
+    const define = async (each: LoadUnit): Promise<string> => {
+      const key = `${each.compiled.name}@${each.compiled.hash}`
+      if (seen.has(key)) return key
+      seen.add(key)
+      const map: Record<string, string> = {}
+      for (const [specifier, dependency] of Object.entries(each.imports)) map[specifier] = await define(dependency)
+      imports[key] = map
+      const script = await this.isolate.compileScript(`${WRAP_START}${each.compiled.code}\n})`, { filename: each.compiled.filename, lineOffset: -1 })
+      await this.context!.global.set('__key', key, { copy: true })
+      await script.run(this.context!, { timeout: timeoutMs })
+      script.release()
+      return key
+    }
+    const key = await define(unit)
+    await this.context!.global.delete('__key')
+    const loaded = (await (await this.boot!.get('load', { reference: true })).apply(undefined, [key, imports], { ...COPY, timeout: timeoutMs })) as
+      | { ok: true; value: { entry: string; meta?: string } }
+      | { ok: false; error: { message: string; code?: string } }
+    await (await this.boot!.get('seal', { reference: true })).apply(undefined, [], COPY)
+    if (!loaded.ok) throw Object.assign(new Error(loaded.error.message), loaded.error)
+    this.loadInfo = loaded.value
+    return loaded.value
+  }
+
+  async run(invocationId: string, key: string, ctx: unknown, flags: { interceptor: boolean; response: boolean }): Promise<Packed> {
+    this.calls++
+    const run = await this.boot!.get('run', { reference: true })
+    return run.apply(undefined, [invocationId, key, ctx, flags], COPY_PROMISE) as Promise<Packed>
+  }
+
+  abort(invocationId: string, reason: { code: string; message: string }): void {
+    void this.boot
+      ?.get('abort', { reference: true })
+      .then((abort) => abort.apply(undefined, [invocationId, reason], COPY))
+      .catch(() => undefined)
+  }
+
+  /** Heap the isolate uses now, in bytes. */
+  heapBytes(): number {
+    try {
+      const stats = this.isolate.getHeapStatisticsSync()
+      return stats.used_heap_size + stats.externally_allocated_size
+    } catch {
+      return 0
+    }
+  }
+
+  dispose(reason: 'memory' | 'timeout' | 'closed'): void {
+    this.disposedFor ??= reason
+    if (!this.isolate.isDisposed) this.isolate.dispose()
+  }
+}
+
+/** Every bridge answer crosses as an envelope, so a host error keeps its name and code inside the isolate. */
+function settle(work: () => unknown): unknown {
+  try {
+    const value = work()
+    if (value && typeof (value as Promise<unknown>).then === 'function') return (value as Promise<unknown>).then(ok, fail)
+    return ok(value)
+  } catch (error) {
+    return fail(error)
+  }
+}
+
+const ok = (value: unknown) => ({ ok: true, value: transferable(value) })
+
+function fail(error: unknown): { ok: false; error: Record<string, unknown> } {
+  const read = (key: string) => {
+    try {
+      const value = (error as Record<string, unknown>)?.[key]
+      return typeof value === 'string' ? value : undefined
+    } catch {
+      return undefined
+    }
+  }
+  const cause = (error as { cause?: { code?: unknown } })?.cause
+  return {
+    ok: false,
+    error: {
+      name: read('name') ?? 'Error',
+      message: read('message') ?? String(error),
+      ...(read('code') ? { code: read('code') } : {}),
+      ...(cause && typeof cause.code === 'string' ? { cause: { code: cause.code } } : {}),
+    },
+  }
+}
+
+// Only data crosses: a Buffer becomes a plain Uint8Array, anything structured clone cannot carry is refused here.
+function transferable(value: unknown): unknown {
+  if (value instanceof Uint8Array && value.constructor !== Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+  if (typeof value === 'function') return undefined
+  return value
+}
