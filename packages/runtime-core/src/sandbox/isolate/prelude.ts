@@ -171,7 +171,13 @@ function createDatabaseFacade(options) {
       return (...args) => chain([...steps, [key, args]])
     },
   })
-  const command = new Proxy({}, { get: (_t, key) => (typeof key === 'string' ? (...args) => ({ $$command: [key, args] }) : undefined) })
+  // db.command.gt(5).and(db.command.lt(9)): each expression is its steps, replayed on the host's db.command.
+  // The chaining methods are not enumerable, so only the steps are copied to the host.
+  const expression = (steps) => FROZEN(Object.defineProperties({ $$command: steps }, {
+    and: { value: (...more) => expression([...steps, ['and', more]]) },
+    or: { value: (...more) => expression([...steps, ['or', more]]) },
+  }))
+  const command = new Proxy({}, { get: (_t, key) => (typeof key === 'string' ? (...args) => expression([[key, args]]) : undefined) })
   return FROZEN({ collection: (name) => chain([['collection', [name]]]), command, ObjectId: (id) => ({ $$objectId: id === undefined ? null : String(id) }) })
 }
 

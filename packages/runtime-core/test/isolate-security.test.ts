@@ -1,0 +1,188 @@
+// What sets isolateSandbox apart from vmSandbox: no way to the host, no way to freeze or kill it, and still the cloud SDK.
+import { MongoClient } from 'mongodb'
+import { createStorage } from '@scraping-run/storage'
+import { uniqueDbName } from '@scraping-run/test-utils'
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
+import { createExecutor, isolateSandbox, memoryStore, vmSandbox, type Executor, type FunctionRecordInput } from '@scraping-run/runtime-core'
+
+const open: Executor[] = []
+afterEach(async () => {
+  while (open.length) await open.pop()!.close()
+})
+const clients: MongoClient[] = []
+afterAll(async () => {
+  for (const client of clients) await client.close()
+})
+
+function isolated(records: FunctionRecordInput[], options: Partial<Parameters<typeof createExecutor>[0]> = {}): Executor {
+  const executor = createExecutor({ store: memoryStore(records), sandbox: isolateSandbox({ warmIsolates: 1 }), jwtSecret: 'iso-secret', ...options })
+  open.push(executor)
+  return executor
+}
+
+// Each one reads a marker the host put on its own globalThis; in vmSandbox most of them reach it.
+const ESCAPES: Array<[string, string]> = [
+  ['this.constructor.constructor', 'export default function () { return (this as any)?.constructor?.constructor("return globalThis")().__hostMarker }'],
+  ['Function from a plain function', 'export default () => (() => 0).constructor("return globalThis")().__hostMarker'],
+  ['via ctx', 'export default (ctx: any) => ctx.constructor.constructor("return globalThis")().__hostMarker'],
+  ['via ctx.signal', 'export default (ctx: any) => ctx.signal.constructor.constructor("return globalThis")().__hostMarker'],
+  ['via console.log', 'export default () => (console.log as any).constructor("return globalThis")().__hostMarker'],
+  ['via a timer handle', 'export default () => { const t: any = setTimeout(() => {}, 1); return t.constructor.constructor("return globalThis")().__hostMarker }'],
+  ['via an SDK error', 'import cloud from "@scraping-run/cloud"\nexport default () => { try { cloud.mongo } catch (e: any) { return e.constructor.constructor("return globalThis")().__hostMarker } }'],
+  ['via TextEncoder', 'export default () => (new TextEncoder() as any).constructor.constructor("return globalThis")().__hostMarker'],
+  ['via a bridge promise', 'import cloud from "@scraping-run/cloud"\nexport default async () => { const p: any = cloud.invoke("target"); await p; return p.constructor.constructor("return globalThis")().__hostMarker }'],
+  ['via the cloud object', 'import cloud from "@scraping-run/cloud"\nexport default () => (cloud.invoke as any).constructor("return globalThis")().__hostMarker'],
+  ['via process', 'export default () => [typeof (process as any).exit, typeof (process as any).binding, typeof (process as any).mainModule, (process as any).constructor.constructor("return globalThis")().__hostMarker]'],
+  ['via stack frames', 'import cloud from "@scraping-run/cloud"\nexport default async () => { (Error as any).prepareStackTrace = (_e: any, frames: any[]) => frames.map((f) => { try { return f.getThis()?.__hostMarker } catch { return undefined } }); try { await cloud.invoke("missing") } catch (e: any) { return (e.stack ?? []).find?.((x: any) => x) } }'],
+  ['require of a host module', 'import { readFileSync } from "node:fs"\nexport default () => readFileSync("/etc/hostname", "utf8")'],
+]
+
+describe('isolateSandbox: no way to the host', () => {
+  it.each(ESCAPES)('%s reaches nothing of the host', async (_label, source) => {
+    ;(globalThis as { __hostMarker?: string }).__hostMarker = 'HOST'
+    try {
+      const executor = isolated([
+        { name: 'escape', source },
+        { name: 'target', source: 'export default () => 1' },
+      ])
+      const result = await executor.invoke('escape')
+      expect(JSON.stringify(result.data ?? null)).not.toContain('HOST')
+      expect(JSON.stringify(result.data ?? null)).not.toContain('"function"')
+      if (result.error) expect(result.error.code).toMatch(/^(FUNCTION_ERROR|MODULE_NOT_FOUND)$/)
+    } finally {
+      delete (globalThis as { __hostMarker?: string }).__hostMarker
+    }
+  })
+
+  it('the same corpus does reach the host in vmSandbox (so the corpus can tell)', async () => {
+    ;(globalThis as { __hostMarker?: string }).__hostMarker = 'HOST'
+    try {
+      const executor = createExecutor({ store: memoryStore([{ name: 'escape', source: ESCAPES[4]![1] }]), sandbox: vmSandbox() })
+      open.push(executor)
+      expect((await executor.invoke('escape')).data).toBe('HOST')
+    } finally {
+      delete (globalThis as { __hostMarker?: string }).__hostMarker
+    }
+  })
+
+  it('cannot pollute the host prototypes, and functions cannot see each other globals', async () => {
+    const executor = isolated([
+      { name: 'polluter', source: 'export default () => { (Object.prototype as any).polluted = "yes"; (globalThis as any).mine = 42; return JSON.parse(\'{"__proto__": {"polluted": "yes"}}\') }' },
+      { name: 'reader', source: 'export default () => [({} as any).polluted ?? null, (globalThis as any).mine ?? null]' },
+    ])
+    await executor.invoke('polluter')
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect((await executor.invoke('reader')).data).toEqual([null, null])
+  })
+})
+
+const RUNAWAYS: Array<[string, string, string]> = [
+  ['a synchronous loop', 'export default () => { while (true) {} }', 'TIMEOUT'],
+  ['a loop after an await', 'export default async () => { await null; while (true) {} }', 'TIMEOUT'],
+  ['for (;;) await null', 'export default async () => { for (;;) await null }', 'TIMEOUT'],
+  ['a loop in a timer callback', 'export default () => new Promise(() => { setTimeout(() => { while (true) {} }, 1) })', 'TIMEOUT'],
+  ['a looping toJSON', 'export default () => ({ toJSON() { while (true) {} } })', 'TIMEOUT'],
+  ['a looping then', 'export default () => ({ then() { while (true) {} } })', 'TIMEOUT'],
+  ['a memory bomb', 'export default () => { const keep: number[][] = []; for (;;) keep.push(new Array(1e6).fill(1)) }', 'MEMORY_LIMIT'],
+]
+
+describe('isolateSandbox: no function freezes or kills the host', () => {
+  it.each(RUNAWAYS)('%s ends with its code while the host keeps serving', async (_label, source, code) => {
+    const executor = isolated(
+      [
+        { name: 'runaway', source, timeoutMs: 300 },
+        { name: 'ok', source: 'export default () => "alive"' },
+      ],
+      { sandbox: isolateSandbox({ warmIsolates: 1, memoryLimitMb: 32 }) },
+    )
+    await executor.invoke('ok')
+    let settled = false
+    const pending = executor.invoke('runaway').finally(() => {
+      settled = true
+    })
+    // The host answers another call while the runaway one is still going.
+    expect((await executor.invoke('ok')).data).toBe('alive')
+    expect(settled).toBe(false)
+    expect((await pending).error?.code).toBe(code)
+    expect((await executor.invoke('ok')).data).toBe('alive')
+    // The runaway function's next call gets a fresh isolate.
+    expect((await executor.invoke('runaway')).error?.code).toBe(code)
+  })
+
+  it('a loop at the top level of a module fails to load with TIMEOUT', async () => {
+    const executor = createExecutor({ store: memoryStore([{ name: 'spin', source: 'while (true) {}\nexport default () => 1' }]), sandbox: isolateSandbox({ warmIsolates: 1, loadTimeoutMs: 100 }) })
+    open.push(executor)
+    expect((await executor.invoke('spin')).error?.code).toBe('TIMEOUT')
+    expect((await executor.describe('spin'))[0]?.error?.code).toBe('TIMEOUT')
+  })
+
+  it('refuses calls past its isolates and queue with OVERLOADED', async () => {
+    const executor = createExecutor({
+      store: memoryStore([{ name: 'slow', source: 'export default () => new Promise((r) => setTimeout(() => r("done"), 150))' }]),
+      sandbox: isolateSandbox({ warmIsolates: 1, maxIsolatesPerFunction: 1, maxQueue: 1 }),
+    })
+    open.push(executor)
+    await executor.invoke('slow')
+    const results = await Promise.all([executor.invoke('slow'), executor.invoke('slow'), executor.invoke('slow')])
+    expect(results.map((result) => result.error?.code ?? result.data).sort()).toEqual(['OVERLOADED', 'done', 'done'])
+  })
+})
+
+describe('isolateSandbox: the cloud SDK over the bridge', () => {
+  it('cloud.database() (query builder, commands) against the embedded MongoDB', async () => {
+    const dbName = uniqueDbName('isolate-db')
+    const executor = isolated(
+      [
+        {
+          name: 'notes',
+          source: `import cloud from '@scraping-run/cloud'
+          export default async (ctx: any) => {
+            const db = cloud.database()
+            const notes = db.collection('notes')
+            await notes.add({ text: 'a', n: 1 })
+            await notes.add({ text: 'b', n: 5 })
+            const big = await notes.where({ n: db.command.gt(2) }).get()
+            const count = await notes.count()
+            return { big: big.data.map((d: any) => d.text), total: count.total, idType: typeof big.data[0]._id }
+          }`,
+        },
+      ],
+      { mongo: { uri: inject('mongoUri'), dbName } },
+    )
+    await executor.ready()
+    const result = await executor.invoke('notes')
+    expect(result.error).toBeUndefined()
+    expect(result.data).toEqual({ big: ['b'], total: 2, idType: 'string' })
+    const check = new MongoClient(inject('mongoUri'))
+    clients.push(check)
+    expect(await check.db(dbName).collection('notes').countDocuments()).toBe(2)
+  })
+
+  it('cloud.storage, tokens, env, shared and web globals', async () => {
+    const storage = createStorage({ endpoint: inject('s3Endpoint'), credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
+    const executor = isolated(
+      [
+        {
+          name: 'kit',
+          source: `import cloud from '@scraping-run/cloud'
+          export default async () => {
+            const bucket = cloud.storage.bucket('runtime-core-test')
+            await bucket.writeFile('iso/hello.txt', new TextEncoder().encode('héllo'), { contentType: 'text/plain' })
+            const bytes = await bucket.readFile('iso/hello.txt')
+            const token = cloud.getToken({ uid: 'u9' })
+            cloud.shared.set('k', { n: 1 })
+            return {
+              read: new TextDecoder().decode(bytes), exists: await bucket.exists('iso/hello.txt'), uid: cloud.parseToken(token)?.uid,
+              env: cloud.env.MODE, shared: cloud.shared.get('k'), b64: btoa('hi'), hex: Buffer.from('hi').toString('hex'),
+              uuid: /^[0-9a-f-]{36}$/.test(crypto.randomUUID()), query: new URLSearchParams('a=1&b=2').get('b'),
+            }
+          }`,
+        },
+      ],
+      { storage, env: { MODE: 'iso' } },
+    )
+    const result = await executor.invoke('kit')
+    expect(result.error).toBeUndefined()
+    expect(result.data).toEqual({ read: 'héllo', exists: true, uid: 'u9', env: 'iso', shared: { n: 1 }, b64: 'aGk=', hex: '6869', uuid: true, query: '2' })
+  })
+})
