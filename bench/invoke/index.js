@@ -45,12 +45,21 @@ const executor = core.createExecutor({
 })
 const fn = express()
 fn.use('/fn', functionsMiddleware(executor))
+// The same function in the isolate sandbox (the security boundary), measured in the same rounds.
+const isolateExecutor = core.createExecutor({
+  store: core.memoryStore([{ name: 'hello', source: 'export default (ctx: any) => ({ hello: ctx.body.name, size: ctx.body.items.length })' }]),
+  sandbox: core.isolateSandbox({ maxIsolatesPerFunction: 4 }),
+})
+const iso = express()
+iso.use('/fn', functionsMiddleware(isolateExecutor))
 
 const bareServer = await listen(bare)
 const fnServer = await listen(fn)
+const isoServer = await listen(iso)
 const urls = {
   bare: `http://127.0.0.1:${bareServer.address().port}/hello`,
   functions: `http://127.0.0.1:${fnServer.address().port}/fn/hello`,
+  isolate: `http://127.0.0.1:${isoServer.address().port}/fn/hello`,
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-invoke-'))
@@ -73,10 +82,12 @@ console.log(`throughput: ${ROUNDS} rounds × ${SECONDS}s per server, ${CONNECTIO
 // Warm both (JIT, first compile of the function).
 await measure(urls.bare, 1)
 await measure(urls.functions, 1)
-const results = { bare: [], functions: [] }
+await measure(urls.isolate, 1)
+const results = { bare: [], functions: [], isolate: [] }
+const ORDERS = [['bare', 'functions', 'isolate'], ['isolate', 'bare', 'functions'], ['functions', 'isolate', 'bare']]
 for (let round = 0; round < ROUNDS; round++) {
-  // Alternate which goes first, so drift on a shared machine hits both alike.
-  const order = round % 2 === 0 ? ['bare', 'functions'] : ['functions', 'bare']
+  // Rotate which goes first, so drift on a shared machine hits all alike.
+  const order = ORDERS[round % ORDERS.length]
   for (const name of order) {
     const result = await measure(urls[name], SECONDS)
     if (result.errors) throw new Error(`${name}: ${result.errors} failed requests`)
@@ -102,9 +113,14 @@ const ratios = results.functions.map((r, i) => r.requests / r.seconds / (results
 console.log(`  ratio functions/bare: ${median(ratios).toFixed(3)} median of per-round ratios [${ratios.map((x) => x.toFixed(2)).join(', ')}]; ratio of medians ${(summary.functions.rps / summary.bare.rps).toFixed(3)} (target ≥ 0.90)`)
 const cpuRatios = results.functions.map((r, i) => results.bare[i].cpuUsPerRequest / r.cpuUsPerRequest)
 console.log(`  by server CPU per request (bare/functions): ${median(cpuRatios).toFixed(3)} [${cpuRatios.map((x) => x.toFixed(2)).join(', ')}]`)
+const isoRatios = results.isolate.map((r, i) => r.requests / r.seconds / (results.bare[i].requests / results.bare[i].seconds))
+const isoCpu = results.isolate.map((r, i) => results.bare[i].cpuUsPerRequest / r.cpuUsPerRequest)
+console.log(`  ratio isolate/bare: ${median(isoRatios).toFixed(3)} [${isoRatios.map((x) => x.toFixed(2)).join(', ')}]; by server CPU ${median(isoCpu).toFixed(3)} (target ≥ 0.85; the isolate's own thread time counts in this process)`)
 bareServer.close()
 fnServer.close()
+isoServer.close()
 await executor.close()
+await isolateExecutor.close()
 
 // --- Cold start ---------------------------------------------------------------------------------------------------
 function twoHundredLines(seed) {
@@ -155,5 +171,36 @@ for (let i = 0; i < COLD_RUNS; i++) {
 }
 await coldExecutor.close()
 console.log(`cold start (200-line TS: compile + load + first call), ${COLD_RUNS} runs:`)
-console.log(`  median ${median(cold).toFixed(2)} ms (target ≤ 5 ms); of which compile alone median ${median(compileOnly).toFixed(2)} ms`)
+console.log(`  vm: median ${median(cold).toFixed(2)} ms (target ≤ 5 ms); of which compile alone median ${median(compileOnly).toFixed(2)} ms`)
+
+// The same in the isolate sandbox: from a warm isolate of the pool, and with a fresh isolate each time.
+async function isolateCold(warmIsolates, label) {
+  const isoStore = core.memoryStore()
+  const isoExecutor = core.createExecutor({ store: isoStore, sandbox: core.isolateSandbox({ warmIsolates }) })
+  await isoExecutor.ready()
+  isoStore.set({ name: 'warm', source: twoHundredLines('iso-warm') })
+  await isoExecutor.invoke('warm')
+  const times = []
+  for (let i = 0; i < COLD_RUNS; i++) {
+    isoStore.set({ name: `iso${i}`, source: twoHundredLines(`iso${i}`) })
+    // Let the pool refill between runs, as it does between deploys.
+    await new Promise((resolve) => setTimeout(resolve, warmIsolates ? 40 : 0))
+    const started = performance.now()
+    const result = await isoExecutor.invoke(`iso${i}`)
+    times.push(performance.now() - started)
+    if (result.error) throw new Error(`isolate cold run ${i} failed: ${JSON.stringify(result.error)}`)
+  }
+  await isoExecutor.close()
+  console.log(`  isolate, ${label}: median ${median(times).toFixed(2)} ms`)
+}
+await isolateCold(2, 'from the warm pool (target ≤ 5 ms)')
+await isolateCold(0, 'fresh isolate each time')
+const rssBefore = process.memoryUsage().rss
+const many = core.createExecutor({
+  store: core.memoryStore(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, source: 'export default () => 1' }))),
+  sandbox: core.isolateSandbox({ warmIsolates: 0 }),
+})
+for (let i = 0; i < 20; i++) await many.invoke(`f${i}`)
+console.log(`  RSS per warm isolate (20 functions): ${((process.memoryUsage().rss - rssBefore) / 20 / 1024 / 1024).toFixed(1)} MB`)
+await many.close()
 await rm(dir, { recursive: true, force: true })

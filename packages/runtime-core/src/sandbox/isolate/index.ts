@@ -27,6 +27,7 @@ type Ivm = typeof IVM
 
 // Every runaway is stopped within timeoutMs + this.
 const TIMEOUT_GRACE_MS = 100
+const REFILL_DELAY_MS = 30
 
 /** Fails on first use, naming the fix, when isolated-vm cannot work in this process. */
 async function loadIvm(): Promise<Ivm> {
@@ -75,14 +76,17 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
     return IsolateWorker.create(await (ivm ??= loadIvm()), memoryLimitMb, (worker) => hostCall(() => worker.loader))
   }
 
-  function takeWorker(): Promise<IsolateWorker> {
-    const spare = spares.shift()
-    if (spares.length < (options.warmIsolates ?? 2) && !disposed) {
+  // Booted isolates waiting for a function.
+  function refill(): void {
+    while (!disposed && spares.length < (options.warmIsolates ?? 2)) {
       const next = newWorker()
       next.catch(() => undefined)
       spares.push(next)
     }
-    return spare ?? newWorker()
+  }
+
+  function takeWorker(): Promise<IsolateWorker> {
+    return spares.shift() ?? newWorker()
   }
 
   function poolFor(unit: LoadUnit, bridge: SandboxBridge): FunctionPool {
@@ -101,6 +105,9 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
           } catch (error) {
             worker.dispose('closed')
             throw loadError(error, unit.compiled.name, loadTimeoutMs)
+          } finally {
+            // Shortly after, so booting the next spare does not compete with this function's first call.
+            setTimeout(refill, REFILL_DELAY_MS).unref()
           }
           return worker
         },

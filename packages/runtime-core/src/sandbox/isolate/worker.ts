@@ -25,8 +25,9 @@ const WRAP_START = '__scrapingRunDefine(__key, function (exports, require, modul
  */
 export class IsolateWorker {
   readonly isolate: IVM.Isolate
-  private boot: IVM.Reference<any> | undefined
   private context: IVM.Context | undefined
+  // The prelude's entry points, fetched once: each `get` would be a round trip to the isolate's thread.
+  private entry: Record<'load' | 'run' | 'abort' | 'seal', IVM.Reference<any>> | undefined
   busy = false
   calls = 0
   /** What loading the module reported (entry kind, `meta` as JSON text). */
@@ -49,7 +50,10 @@ export class IsolateWorker {
     try {
       worker.context = await worker.isolate.createContext()
       const reference = new ivm.Reference((id: string, op: string, args: unknown[]) => settle(() => host(id, op, args)))
-      worker.boot = await worker.context.evalClosure(PRELUDE, [reference], { result: { reference: true }, timeout: 2000 })
+      const boot: IVM.Reference<any> = await worker.context.evalClosure(PRELUDE, [reference], { result: { reference: true }, timeout: 2000 })
+      const [load, run, abort, seal] = await Promise.all(['load', 'run', 'abort', 'seal'].map((name) => boot.get(name, { reference: true })))
+      worker.entry = { load: load!, run: run!, abort: abort!, seal: seal! }
+      boot.release()
       return worker
     } catch (error) {
       worker.dispose('closed')
@@ -76,10 +80,10 @@ export class IsolateWorker {
     }
     const key = await define(unit)
     await this.context!.global.delete('__key')
-    const loaded = (await (await this.boot!.get('load', { reference: true })).apply(undefined, [key, imports], { ...COPY, timeout: timeoutMs })) as
+    const loaded = (await this.entry!.load.apply(undefined, [key, imports], { ...COPY, timeout: timeoutMs })) as
       | { ok: true; value: { entry: string; meta?: string } }
       | { ok: false; error: { message: string; code?: string } }
-    await (await this.boot!.get('seal', { reference: true })).apply(undefined, [], COPY)
+    await this.entry!.seal.apply(undefined, [], COPY)
     if (!loaded.ok) throw Object.assign(new Error(loaded.error.message), loaded.error)
     this.loadInfo = loaded.value
     return loaded.value
@@ -87,15 +91,11 @@ export class IsolateWorker {
 
   async run(invocationId: string, key: string, ctx: unknown, flags: { interceptor: boolean; response: boolean }): Promise<Packed> {
     this.calls++
-    const run = await this.boot!.get('run', { reference: true })
-    return run.apply(undefined, [invocationId, key, ctx, flags], COPY_PROMISE) as Promise<Packed>
+    return this.entry!.run.apply(undefined, [invocationId, key, ctx, flags], COPY_PROMISE) as Promise<Packed>
   }
 
   abort(invocationId: string, reason: { code: string; message: string }): void {
-    void this.boot
-      ?.get('abort', { reference: true })
-      .then((abort) => abort.apply(undefined, [invocationId, reason], COPY))
-      .catch(() => undefined)
+    this.entry?.abort.apply(undefined, [invocationId, reason], COPY).catch(() => undefined)
   }
 
   /** Heap the isolate uses now, in bytes. */
