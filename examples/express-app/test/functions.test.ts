@@ -37,6 +37,11 @@ describe('functions feature', () => {
     expect(typeof services.executor.invoke).toBe('function')
   })
 
+  it('runs the functions in the isolate sandbox (this config passes --no-node-snapshot) and says so', () => {
+    expect(services.executor.sandbox.kind).toBe('isolate')
+    expect(routes.find((route) => route.method === 'SANDBOX')?.what).toMatch(/^isolateSandbox/)
+  })
+
   it('hello greets a caller with a token; the interceptor answers 401 without one and lets cron triggers in', async () => {
     expect(await post('hello', { name: 'Ada' })).toEqual({ status: 200, body: { message: 'Hello, Ada!', user: 'tester', via: 'http' } })
     const anonymous = await post('hello', { name: 'Ada' }, {})

@@ -186,3 +186,46 @@ describe('isolateSandbox: the cloud SDK over the bridge', () => {
     expect(result.data).toEqual({ read: 'héllo', exists: true, uid: 'u9', env: 'iso', shared: { n: 1 }, b64: 'aGk=', hex: '6869', uuid: true, query: '2' })
   })
 })
+
+describe('isolateSandbox: cloud.mongo', () => {
+  it('runs the common collection methods and cursors on the host driver, with ObjectIds that round-trip', async () => {
+    const client = new MongoClient(inject('mongoUri'))
+    clients.push(client)
+    const db = client.db(uniqueDbName('isolate-mongo'))
+    const executor = isolated(
+      [
+        {
+          name: 'visits',
+          source: `import cloud from '@scraping-run/cloud'
+          export default async (ctx: any) => {
+            const visits = cloud.mongo.db.collection('visits')
+            await visits.updateOne({ _id: 'home' }, { $inc: { count: 1 }, $set: { last: new Date() } }, { upsert: true })
+            const inserted = await visits.insertOne({ page: 'about', at: new Date(0) })
+            const byId = await visits.findOne({ _id: inserted.insertedId })
+            const listed = await visits.find({ page: { $exists: true } }).sort({ at: 1 }).limit(5).toArray()
+            const grouped = await visits.aggregate([{ $group: { _id: null, n: { $sum: 1 } } }]).toArray()
+            return {
+              home: (await visits.findOne({ _id: 'home' }))?.count, sameId: byId?._id.equals(inserted.insertedId), idJson: JSON.stringify(inserted.insertedId).length,
+              at: byId?.at instanceof Date, listed: listed.map((d: any) => d.page), n: grouped[0].n, count: await visits.countDocuments({}), db: cloud.mongo.db.databaseName,
+            }
+          }`,
+        },
+      ],
+      { mongo: { client, db } },
+    )
+    const first = await executor.invoke('visits')
+    expect(first.error).toBeUndefined()
+    expect(first.data).toEqual({ home: 1, sameId: true, idJson: 26, at: true, listed: ['about'], n: 2, count: 2, db: db.databaseName })
+    expect(await db.collection('visits').findOne({ _id: 'home' as never })).toMatchObject({ count: 1, last: expect.any(Date) })
+  })
+
+  it('the host runs only the collection methods and cursor steps it lists', async () => {
+    const { mongoOp } = await import('../src/executor/mongo-bridge.js')
+    const client = new MongoClient(inject('mongoUri'))
+    clients.push(client)
+    const mongo = { client, db: client.db(uniqueDbName('isolate-sneaky')) }
+    await expect(Promise.resolve(mongoOp(mongo, ['collection', 'x', 'drop', []]))).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(Promise.resolve(mongoOp(mongo, ['cursor', 'x', 'find', [{}], [['constructor', []]]]))).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await expect(Promise.resolve(mongoOp(mongo, ['collection', 'x', 'countDocuments', [{}]]))).resolves.toBe(0)
+  })
+})

@@ -17,6 +17,7 @@ describe('public API', () => {
         'createHttpHandler',
         'directoryStore',
         'isolateSandbox',
+        'isolateUnavailableReason',
         'memorySink',
         'memoryStore',
         'vmSandbox',

@@ -3,7 +3,7 @@
 // The JWT secret is a fixed development value, printed with a sample token so the curl lines below work as they are.
 import { fileURLToPath } from 'node:url'
 import { getToken } from '@scraping-run/cloud'
-import { consoleSink, createExecutor, directoryStore } from '@scraping-run/runtime-core'
+import { consoleSink, createExecutor, directoryStore, isolateSandbox, isolateUnavailableReason, vmSandbox } from '@scraping-run/runtime-core'
 import { functionsMiddleware } from '@scraping-run/runtime-core/express'
 
 export const DEV_JWT_SECRET = 'scraping-run-demo-secret'
@@ -13,7 +13,12 @@ const FUNCTIONS_DIR = fileURLToPath(new URL('../../functions/', import.meta.url)
 export async function functionsFeature(demo) {
   const jwtSecret = (demo.services.jwtSecret ??= process.env.JWT_SECRET ?? DEV_JWT_SECRET)
   const mongo = demo.services.mongo
+  // Functions run isolated when isolated-vm can run here; vmSandbox is for trusted code only.
+  const unavailable = await isolateUnavailableReason()
+  const sandbox = unavailable ? vmSandbox() : isolateSandbox()
+  demo.services.sandboxKind = sandbox.kind
   const executor = createExecutor({
+    sandbox,
     store: directoryStore(demo.options.functionsDir ?? FUNCTIONS_DIR),
     jwtSecret,
     appid: 'demo',
@@ -34,6 +39,13 @@ export async function functionsFeature(demo) {
   const auth = `-H 'authorization: Bearer ${token}'`
   const json = `-H 'content-type: application/json'`
   demo.routes.push(
+    {
+      method: 'SANDBOX',
+      path: '',
+      what: unavailable
+        ? `vmSandbox — trusted code only (not a security boundary): ${unavailable}`
+        : 'isolateSandbox (isolated-vm): functions cannot reach this process',
+    },
     {
       method: 'JWT',
       path: '',

@@ -6,6 +6,7 @@ import type { BridgeOp, SandboxBridge } from '../sandbox/protocol.js'
 import type { InvokeInit, InvokeResult, LogLevel } from '../types.js'
 import type { Frame, Invocations } from './invocations.js'
 import { replayChain } from './db-replay.js'
+import { mongoOp } from './mongo-bridge.js'
 import { applyResponseOp } from './response-ops.js'
 
 export interface HostBridgeOptions {
@@ -88,9 +89,12 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       if (!response) throw new RuntimeError('BAD_REQUEST', 'this invocation has no HTTP response (it was not started by an HTTP request)')
       return applyResponseOp(response, String(method), args)
     },
-    mongo() {
-      if (!options.hostObjects) throw new CloudError('NOT_CONFIGURED', 'cloud.mongo (native driver objects) is not available in this sandbox: use cloud.database()')
-      return services.mongo()
+    // Native driver objects for a sandbox that takes host objects; collection calls as data for any other.
+    mongo(_id, args) {
+      const mongo = services.mongo()
+      if (options.hostObjects && args.length === 0) return mongo
+      if (args[0] === 'check') return true
+      return mongoOp(mongo, args)
     },
   }
 

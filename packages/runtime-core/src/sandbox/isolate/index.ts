@@ -45,6 +45,19 @@ async function loadIvm(): Promise<Ivm> {
 }
 
 /**
+ * Why `isolateSandbox()` cannot run in this process (the flag Node 20 needs, a missing isolated-vm), or null when it can.
+ * For a host that picks its sandbox at start-up.
+ */
+export async function isolateUnavailableReason(): Promise<string | null> {
+  try {
+    await loadIvm()
+    return null
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+/**
  * Runs functions in isolated-vm isolates: the security boundary. Only plain data crosses; a function reaches the host only
  * through the bridge. Each isolate holds one function's module and runs one call at a time; memory, wall-clock and load
  * limits end a runaway call and replace its isolate.

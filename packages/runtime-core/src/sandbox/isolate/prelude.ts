@@ -144,10 +144,8 @@ const cloud = FROZEN({
     return createDatabaseFacade(options === undefined ? null : options)
   },
   get mongo() {
-    const error = new Error('cloud.mongo (native driver objects) is not available in the isolate sandbox: use cloud.database()')
-    error.code = 'NOT_CONFIGURED'
-    error.name = 'CloudError'
-    throw error
+    callSync('mongo', ['check'])
+    return mongo
   },
   invoke: (name, params) => callAsync('invoke', [name, params || {}]),
   getToken: (payload, options) => callSync('token', ['get', payload, options]),
@@ -158,6 +156,56 @@ const cloud = FROZEN({
   sockets: FROZEN(new Set()),
   shared,
 })
+// cloud.mongo: collection methods and cursors as data, run on the host's driver. ObjectIds cross as {$oid} and are
+// ObjectId objects here (hex string in JSON, as the driver's own).
+class ObjectId {
+  #hex
+  constructor(hex) {
+    const value = hex === undefined ? callSync('mongo', ['objectId']) : String(hex && hex.toHexString ? hex.toHexString() : hex)
+    if (!/^[0-9a-f]{24}$/i.test(value)) throw new TypeError('an ObjectId is 24 hex characters')
+    this.#hex = value.toLowerCase()
+  }
+  toHexString() { return this.#hex }
+  toString() { return this.#hex }
+  toJSON() { return this.#hex }
+  equals(other) { return other != null && String(other.toHexString ? other.toHexString() : other).toLowerCase() === this.#hex }
+  getTimestamp() { return new Date(parseInt(this.#hex.slice(0, 8), 16) * 1000) }
+  static isValid(value) { return /^[0-9a-f]{24}$/i.test(String(value && value.toHexString ? value.toHexString() : value)) }
+}
+function toHost(value, depth = 0) {
+  if (depth > 64 || typeof value !== 'object' || value === null || value instanceof Date || ArrayBuffer.isView(value)) return value
+  if (value instanceof ObjectId) return { $oid: value.toHexString() }
+  if (value instanceof RegExp) return value
+  if (Array.isArray(value)) return value.map((each) => toHost(each, depth + 1))
+  const out = {}
+  for (const key of Object.keys(value)) out[key] = toHost(value[key], depth + 1)
+  return out
+}
+function fromHost(value, depth = 0) {
+  if (depth > 64 || typeof value !== 'object' || value === null || value instanceof Date || ArrayBuffer.isView(value)) return value
+  if (Array.isArray(value)) return value.map((each) => fromHost(each, depth + 1))
+  const keys = Object.keys(value)
+  if (keys.length === 1 && keys[0] === '$oid') return new ObjectId(value.$oid)
+  for (const key of keys) value[key] = fromHost(value[key], depth + 1)
+  return value
+}
+function collection(name) {
+  const call = (method) => async (...args) => fromHost(await callAsync('mongo', ['collection', name, method, args.map((each) => toHost(each))]))
+  const cursor = (method, args) => {
+    const steps = []
+    const self = {
+      toArray: async () => fromHost(await callAsync('mongo', ['cursor', name, method, args.map((each) => toHost(each)), steps])),
+      async *[Symbol.asyncIterator]() { yield* await self.toArray() },
+    }
+    for (const step of ['sort', 'limit', 'skip', 'project', 'batchSize', 'maxTimeMS']) self[step] = (...stepArgs) => { steps.push([step, stepArgs.map((each) => toHost(each))]); return self }
+    return self
+  }
+  const methods = { collectionName: name, find: (filter = {}, options = {}) => cursor('find', [filter, options]), aggregate: (pipeline = [], options = {}) => cursor('aggregate', [pipeline, options]) }
+  for (const method of ['findOne', 'insertOne', 'insertMany', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany', 'countDocuments', 'estimatedDocumentCount', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndReplace', 'distinct', 'bulkWrite']) methods[method] = call(method)
+  return FROZEN(methods)
+}
+const mongo = FROZEN({ db: FROZEN({ collection: (name) => collection(String(name)), get databaseName() { return callSync('mongo', ['databaseName']) } }), ObjectId })
+globalThis.ObjectId = ObjectId
 const cloudModule = FROZEN({ default: cloud, cloud, __esModule: true })
 globalThis.process = FROZEN({ get env() { return callSync('env', []).env }, nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)), platform: 'isolate', version: 'isolate', versions: FROZEN({}) })
 
