@@ -244,3 +244,27 @@ describe('isolateSandbox: cloud.mongo', () => {
     await expect(Promise.resolve(mongoOp(mongo, ['collection', 'x', 'countDocuments', [{}]]))).resolves.toBe(0)
   })
 })
+
+describe('isolateSandbox: fetch', () => {
+  it('refuses loopback by default (a function must not reach the host), and fetches when the host allows it', async () => {
+    const { createServer } = await import('node:http')
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ path: req.url, method: req.method }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const source = `export default async (ctx: any) => { try { const r = await fetch(ctx.body.url, { method: 'POST', body: 'x' }); return { status: r.status, json: await r.json(), type: r.headers.get('content-type') } } catch (e: any) { return { refused: e.code, message: e.message } } }`
+      const closed = isolated([{ name: 'get', source }])
+      for (const url of [`http://127.0.0.1:${port}/secret`, `http://localhost:${port}/secret`, `http://[::1]:${port}/`, 'http://169.254.169.254/latest/meta-data']) {
+        expect((await closed.invoke('get', { body: { url } })).data).toMatchObject({ refused: 'FORBIDDEN', message: expect.stringContaining('allow') })
+      }
+      const open = isolated([{ name: 'get', source }], { sandbox: isolateSandbox({ warmIsolates: 1, fetch: { allow: ['127.0.0.1'] } }) })
+      expect((await open.invoke('get', { body: { url: `http://127.0.0.1:${port}/ok?x=1` } })).data).toEqual({ status: 200, json: { path: '/ok?x=1', method: 'POST' }, type: 'application/json' })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})

@@ -5,6 +5,7 @@ import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from '../../
 import { importPeer } from '../../peer.js'
 import type { LoadUnit } from '../../types.js'
 import type { Sandbox, SandboxBridge, SandboxCall, SandboxModule } from '../protocol.js'
+import { createIsolateFetch, type IsolateFetchOptions } from './fetch.js'
 import { FunctionPool } from './pool.js'
 import { IsolateWorker, type Packed } from './worker.js'
 
@@ -21,6 +22,8 @@ export interface IsolateSandboxOptions {
   maxQueue?: number
   /** An isolate is replaced after this many calls. Default 1000. */
   recycleAfter?: number
+  /** `fetch` inside functions runs on the host; loopback, link-local and private addresses are refused unless listed here. */
+  fetch?: IsolateFetchOptions
 }
 
 type Ivm = typeof IVM
@@ -66,6 +69,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
   const memoryLimitMb = options.memoryLimitMb ?? 128
   const loadTimeoutMs = options.loadTimeoutMs ?? 1000
   const shared = new Map<string, unknown>()
+  const hostFetch = createIsolateFetch(options.fetch)
   // Bridges by invocation id while a call runs; an id it no longer knows (a load) goes to the one that loaded.
   const bridges = new Map<string, SandboxBridge>()
   const pools = new Map<string, FunctionPool>()
@@ -79,6 +83,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       if (op === 'sleep') return new Promise((resolve) => setTimeout(resolve, Math.min(Number(args[0]) || 0, 2 ** 31 - 1)).unref?.())
       if (op === 'random') return new Uint8Array(randomBytes(Math.min(Math.max(0, Number(args[0]) || 0), 65536)))
       if (op === 'shared') return sharedOp(shared, args)
+      if (op === 'fetch') return hostFetch(args[0] as never)
       const bridge = bridges.get(id) ?? fallback()
       if (!bridge) throw new RuntimeError('BAD_REQUEST', `no invocation ${JSON.stringify(id)}`)
       return bridge.call(id, op as never, args)

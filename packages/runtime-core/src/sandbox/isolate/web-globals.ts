@@ -206,4 +206,54 @@ class URLSearchParams {
   toString() { const e = (s) => encodeURIComponent(s).replace(/%20/g, '+'); return this.#pairs.map(([k, v]) => e(k) + '=' + e(v)).join('&') }
 }
 globalThis.URLSearchParams = URLSearchParams
+
+class Headers {
+  #map = new Map()
+  constructor(init) {
+    if (!init) return
+    const pairs = init instanceof Headers ? [...init.entries()] : Array.isArray(init) ? init : Object.entries(init)
+    for (const [name, value] of pairs) this.append(name, value)
+  }
+  append(name, value) { const key = String(name).toLowerCase(); const prev = this.#map.get(key); this.#map.set(key, prev === undefined ? String(value) : prev + ', ' + value) }
+  set(name, value) { this.#map.set(String(name).toLowerCase(), String(value)) }
+  get(name) { const value = this.#map.get(String(name).toLowerCase()); return value === undefined ? null : value }
+  has(name) { return this.#map.has(String(name).toLowerCase()) }
+  delete(name) { this.#map.delete(String(name).toLowerCase()) }
+  forEach(fn) { for (const [k, v] of this.#map) fn(v, k, this) }
+  keys() { return this.#map.keys() }
+  values() { return this.#map.values() }
+  entries() { return this.#map.entries() }
+  [Symbol.iterator]() { return this.#map.entries() }
+}
+class Response {
+  #body
+  constructor(body, init = {}) {
+    this.#body = body == null ? new Uint8Array(0) : typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body)
+    this.status = init.status ?? 200
+    this.statusText = init.statusText ?? ''
+    this.headers = new Headers(init.headers)
+    this.url = init.url ?? ''
+    this.ok = this.status >= 200 && this.status < 300
+    this.redirected = false
+    this.bodyUsed = false
+  }
+  #take() { if (this.bodyUsed) throw new TypeError('the body was already read'); this.bodyUsed = true; return this.#body }
+  async text() { return new TextDecoder().decode(this.#take()) }
+  async json() { return JSON.parse(await this.text()) }
+  async arrayBuffer() { const b = this.#take(); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) }
+  async bytes() { return new Uint8Array(this.#take()) }
+  clone() { return new Response(new Uint8Array(this.#body), { status: this.status, statusText: this.statusText, headers: this.headers, url: this.url }) }
+}
+globalThis.Headers = Headers
+globalThis.Response = Response
+// fetch runs on the host (private addresses refused unless the host allows them); the response body is copied in.
+globalThis.fetch = async (input, init = {}) => {
+  const url = typeof input === 'string' ? input : input && input.url ? input.url : String(input)
+  const headers = [...new Headers(init.headers).entries()]
+  let body = init.body
+  if (body !== undefined && body !== null && typeof body !== 'string') body = body instanceof Uint8Array ? body : ArrayBuffer.isView(body) ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : String(body)
+  if (init.signal && init.signal.aborted) throw init.signal.reason
+  const answer = await callAsync('fetch', [{ url, method: init.method ? String(init.method).toUpperCase() : 'GET', headers, ...(body == null ? {} : { body }) }])
+  return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers, url: answer.url })
+}
 `
