@@ -12,6 +12,7 @@ export interface CompileInput {
 
 // Compiled output by name + hash + language; bounded so a host that edits thousands of functions does not grow forever.
 const MAX_CACHED = 2000
+const CLOUD_SPECIFIERS = new Set(['@scraping-run/cloud', '@lafjs/cloud'])
 const cache = new Map<string, Promise<CompiledFunction>>()
 
 /** The file name a function's stack frames and logs show: `hello.ts`, `a/b.js`. */
@@ -70,7 +71,9 @@ async function doCompile({ name, source, language = 'ts', hash }: CompileInput):
   const code = result.outputFiles.find((file) => file.path.endsWith('.js'))!.text
   const map = result.outputFiles.find((file) => file.path.endsWith('.map'))!.text
   const specifiers = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((entry) => entry.path))
-  return { name, hash, filename, code, map, imports: functionImports(name, specifiers) }
+  const imports = functionImports(name, specifiers)
+  const packages = [...new Set(specifiers.filter((specifier) => !(specifier in imports) && !CLOUD_SPECIFIERS.has(specifier)))]
+  return { name, hash, filename, code, map, imports, packages }
 }
 
 /**

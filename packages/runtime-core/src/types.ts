@@ -49,6 +49,8 @@ export interface CompiledFunction {
   map: string
   /** Specifiers of other functions this one imports (`@/x`, `./y`), resolved to function names. */
   imports: Record<string, string>
+  /** Every other specifier it imports (npm packages, Node built-ins), as written. */
+  packages?: string[]
 }
 
 /** What a sandbox loads: one compiled function plus the compiled functions it imports (already resolved by the executor). */

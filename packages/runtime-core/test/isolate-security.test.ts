@@ -268,3 +268,31 @@ describe('isolateSandbox: fetch', () => {
     }
   })
 })
+
+describe('isolateSandbox: npm packages from an allow-list', () => {
+  it('bundles allowed packages (CJS and ESM) for the isolate, refuses others at load, and refuses ones that need Node built-ins', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises')
+    const { join } = await import('node:path')
+    const { makeTempDir } = await import('@scraping-run/test-utils')
+    const { dir: root, cleanup } = await makeTempDir('isolate-modules-')
+    open.push({ close: cleanup } as unknown as Executor)
+    const pkg = async (name: string, files: Record<string, string>) => {
+      await mkdir(join(root, 'node_modules', name), { recursive: true })
+      for (const [file, text] of Object.entries(files)) await writeFile(join(root, 'node_modules', name, file), text)
+    }
+    await pkg('tiny-cjs', { 'package.json': '{"name":"tiny-cjs","main":"index.js"}', 'index.js': 'exports.shout = (s) => String(s).toUpperCase() + "!"' })
+    await pkg('tiny-esm', { 'package.json': '{"name":"tiny-esm","type":"module","exports":"./index.js"}', 'index.js': 'export const twice = (n) => n * 2' })
+    await pkg('needs-fs', { 'package.json': '{"name":"needs-fs","main":"index.js"}', 'index.js': 'module.exports = require("fs").readFileSync' })
+    const executor = isolated(
+      [
+        { name: 'uses', source: 'import { shout } from "tiny-cjs"\nimport { twice } from "tiny-esm"\nexport default () => [shout("hi"), twice(21)]' },
+        { name: 'notAllowed', source: 'import left from "left-pad"\nexport default () => left' },
+        { name: 'fsPackage', source: 'import read from "needs-fs"\nexport default () => typeof read' },
+      ],
+      { sandbox: isolateSandbox({ warmIsolates: 1, modules: ['tiny-cjs', 'tiny-esm', 'needs-fs'], modulesRoot: root }) },
+    )
+    expect((await executor.invoke('uses')).data).toEqual(['HI!', 42])
+    expect((await executor.invoke('notAllowed')).error).toMatchObject({ code: 'MODULE_NOT_FOUND', message: expect.stringContaining('isolateSandbox({ modules') })
+    expect((await executor.invoke('fsPackage')).error).toMatchObject({ code: 'MODULE_NOT_FOUND', message: expect.stringContaining('"fs"') })
+  })
+})

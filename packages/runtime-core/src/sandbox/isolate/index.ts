@@ -6,6 +6,7 @@ import { importPeer } from '../../peer.js'
 import type { LoadUnit } from '../../types.js'
 import type { Sandbox, SandboxBridge, SandboxCall, SandboxModule } from '../protocol.js'
 import { createIsolateFetch, type IsolateFetchOptions } from './fetch.js'
+import { createModuleBundler } from './modules.js'
 import { FunctionPool } from './pool.js'
 import { IsolateWorker, type Packed } from './worker.js'
 
@@ -22,6 +23,10 @@ export interface IsolateSandboxOptions {
   maxQueue?: number
   /** An isolate is replaced after this many calls. Default 1000. */
   recycleAfter?: number
+  /** npm packages functions may import, each bundled once for the isolate with esbuild (no Node built-ins). Default none. */
+  modules?: string[]
+  /** Where those packages resolve from (its `node_modules` and its parents'). Default: `process.cwd()`. */
+  modulesRoot?: string
   /** `fetch` inside functions runs on the host; loopback, link-local and private addresses are refused unless listed here. */
   fetch?: IsolateFetchOptions
 }
@@ -70,6 +75,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
   const loadTimeoutMs = options.loadTimeoutMs ?? 1000
   const shared = new Map<string, unknown>()
   const hostFetch = createIsolateFetch(options.fetch)
+  const bundle = createModuleBundler(options.modules ?? [], options.modulesRoot ?? process.cwd())
   // Bridges by invocation id while a call runs; an id it no longer knows (a load) goes to the one that loaded.
   const bridges = new Map<string, SandboxBridge>()
   const pools = new Map<string, FunctionPool>()
@@ -119,7 +125,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
           const worker = await takeWorker()
           worker.loader = bridge
           try {
-            await worker.load(unit, loadTimeoutMs)
+            await worker.load(unit, loadTimeoutMs, bundle)
           } catch (error) {
             worker.dispose('closed')
             throw loadError(error, unit.compiled.name, loadTimeoutMs)

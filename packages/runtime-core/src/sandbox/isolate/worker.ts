@@ -62,20 +62,32 @@ export class IsolateWorker {
   }
 
   /** Evaluates the unit's modules (imports first) and instantiates the entry: its entry kind and `meta` as JSON text. */
-  async load(unit: LoadUnit, timeoutMs: number): Promise<{ entry: string; meta?: string }> {
+  async load(unit: LoadUnit, timeoutMs: number, bundle: (functionName: string, specifier: string) => Promise<string>): Promise<{ entry: string; meta?: string }> {
     const imports: Record<string, Record<string, string>> = {}
     const seen = new Set<string>()
+    const evaluate = async (key: string, code: string, filename: string): Promise<void> => {
+      const script = await this.isolate.compileScript(`${WRAP_START}${code}\n})`, { filename, lineOffset: -1 })
+      await this.context!.global.set('__key', key, { copy: true })
+      await script.run(this.context!, { timeout: timeoutMs })
+      script.release()
+    }
     const define = async (each: LoadUnit): Promise<string> => {
       const key = `${each.compiled.name}@${each.compiled.hash}`
       if (seen.has(key)) return key
       seen.add(key)
       const map: Record<string, string> = {}
       for (const [specifier, dependency] of Object.entries(each.imports)) map[specifier] = await define(dependency)
+      // npm packages from the host's allow-list, bundled once; anything else fails here, at load, by name.
+      for (const specifier of each.compiled.packages ?? []) {
+        const packageKey = `npm:${specifier}@bundle`
+        if (!seen.has(packageKey)) {
+          seen.add(packageKey)
+          await evaluate(packageKey, await bundle(each.compiled.name, specifier), `npm:${specifier}`)
+        }
+        map[specifier] = packageKey
+      }
       imports[key] = map
-      const script = await this.isolate.compileScript(`${WRAP_START}${each.compiled.code}\n})`, { filename: each.compiled.filename, lineOffset: -1 })
-      await this.context!.global.set('__key', key, { copy: true })
-      await script.run(this.context!, { timeout: timeoutMs })
-      script.release()
+      await evaluate(key, each.compiled.code, each.compiled.filename)
       return key
     }
     const key = await define(unit)
