@@ -21,6 +21,8 @@ export const RUNTIME_ERROR_CODES = [
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
   'FORBIDDEN',
+  'UNAUTHORIZED',
+  'LOG_QUEUE_FULL',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

@@ -19,6 +19,11 @@ describe('public API', () => {
         'memorySink',
         'memoryStore',
         'vmSandbox',
+        'mongoSink',
+        'tracingSink',
+        'metricsSink',
+        'createLogsHandler',
+        'createMetricsHandler',
       ].sort(),
     )
   })
