@@ -75,11 +75,17 @@ function onlyGet(req: IncomingMessage): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new RuntimeError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here: use GET`)
 }
 
+const QUERY_KEYS = new Set(['functionName', 'requestId', 'status', 'trigger', 'since', 'until', 'limit'])
+
 /** `?functionName=&requestId=&status=&trigger=&since=&until=&limit=`, or a request id as the path (`/logs/<id>`). */
 export function parseLogQuery(url: string): LogQuery {
   const at = url.indexOf('?')
   const params = new URLSearchParams(at < 0 ? '' : url.slice(at + 1))
   const query: Record<string, unknown> = {}
+  for (const key of params.keys()) {
+    // `requestId[$ne]=x` and typos are refused rather than ignored (which would widen the query).
+    if (!QUERY_KEYS.has(key)) throw new RuntimeError('BAD_REQUEST', `unknown parameter ${JSON.stringify(key)}: use ${[...QUERY_KEYS].join(', ')}`)
+  }
   for (const key of ['functionName', 'requestId', 'status', 'trigger', 'since', 'until'] as const) {
     const values = params.getAll(key)
     if (values.length > 1) throw new RuntimeError('BAD_REQUEST', `${key} given more than once`)
