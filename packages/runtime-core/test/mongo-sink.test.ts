@@ -38,7 +38,7 @@ describe('mongoSink', () => {
     await executor.close()
     const logs = db.collection('__logs__')
     expect(await logs.countDocuments()).toBe(10_000)
-    expect(sink.stats()).toEqual({ written: 10_000, dropped: 0, failed: 0, queued: 0 })
+    expect(sink.stats()).toEqual({ written: 10_000, dropped: 0, failed: 0, queued: 0, writing: 0 })
     expect(await logs.distinct('requestId')).toHaveLength(10_000)
     const one = await logs.findOne({ requestId: 'r4242' })
     expect(one).toMatchObject({ functionName: 'n', status: 'ok', trigger: { kind: 'invoke', caller: null } })
@@ -51,7 +51,8 @@ describe('mongoSink', () => {
 
   it('writes a full batch on its own, holds a partial one until flushMs or flush()', async () => {
     const db = client.db(uniqueDbName('logs-batch'))
-    const sink = mongoSink({ db, batchSize: 10, flushMs: 60_000 })
+    const dropped: unknown[] = []
+    const sink = mongoSink({ db, batchSize: 10, flushMs: 60_000, onError: (error) => void dropped.push(error) })
     const record = (i: number): InvocationLog => ({ functionName: 'b', requestId: `b${i}`, trigger: { kind: 'invoke', caller: null }, cold: false, startedAt: new Date(), durationMs: 1, status: 'ok', logs: [] })
     for (let i = 0; i < 10; i++) sink.write(record(i))
     await eventually(async () => (await db.collection('__logs__').countDocuments()) === 10, 'the full batch')
@@ -62,6 +63,7 @@ describe('mongoSink', () => {
     await sink.close()
     sink.write(record(99))
     expect(sink.stats()).toMatchObject({ written: 15, dropped: 1 })
+    expect(dropped).toEqual([expect.objectContaining({ code: 'LOG_QUEUE_FULL', message: expect.stringContaining('the sink is closed') })])
     await db.dropDatabase()
   })
 
@@ -109,10 +111,37 @@ describe('mongoSink', () => {
     }
   }, 60_000)
 
+  it('close() with MongoDB down returns after closeTimeoutMs and counts what it could not write', async () => {
+    const port = await getFreePort()
+    const server = await startMongoEmbedded({ port })
+    const own = new MongoClient(server.uri, { serverSelectionTimeoutMS: 60_000 })
+    const sink = mongoSink({ db: own.db('closing'), flushMs: 10, closeTimeoutMs: 200, onError: () => undefined })
+    const record: InvocationLog = { functionName: 'c', requestId: 'c1', trigger: { kind: 'invoke', caller: null }, cold: false, startedAt: new Date(), durationMs: 1, status: 'ok', logs: [] }
+    try {
+      sink.write(record)
+      await sink.flush()
+      expect(sink.stats().written).toBe(1)
+      await server.stop()
+      for (let i = 0; i < 30; i++) sink.write({ ...record, requestId: `c${i + 2}` })
+      // The driver would wait 60 s for a server; close() must not.
+      await sink.close()
+      // What was queued is dropped now; the insertMany under way is settled when the driver gives up (here: client closed).
+      const closed = sink.stats()
+      expect(closed.dropped + closed.writing).toBe(30)
+      expect(closed.queued).toBe(0)
+      await own.close()
+      await eventually(() => sink.stats().writing === 0, 'the attempt under way to settle')
+      expect(sink.stats()).toEqual({ written: 1, dropped: 30, failed: 0, queued: 0, writing: 0 })
+    } finally {
+      await own.close()
+      await server.stop()
+    }
+  })
+
   it('refuses bad options with BAD_REQUEST', () => {
     const db = client.db('unused')
     expect(() => mongoSink({} as never)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
-    for (const bad of [{ batchSize: 0 }, { maxQueue: 1.5 }, { flushMs: -1 }, { ttlDays: 0 }, { collection: '' }]) {
+    for (const bad of [{ batchSize: 0 }, { maxQueue: 1.5 }, { flushMs: -1 }, { ttlDays: 0 }, { collection: '' }, { closeTimeoutMs: 0 }]) {
       expect(() => mongoSink({ db, ...bad })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
     }
   })

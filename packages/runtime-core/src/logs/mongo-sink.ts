@@ -17,6 +17,8 @@ export interface MongoSinkOptions {
   flushMs?: number
   /** Records held while MongoDB is slow or down; beyond it the oldest are dropped (and counted). Default 10,000. */
   maxQueue?: number
+  /** How long `close()` waits for the last records to be written before dropping them (MongoDB down). Default 5000 ms. */
+  closeTimeoutMs?: number
   /** Told about failed writes and dropped records. Default: a warning, at most once a minute. */
   onError?: (error: unknown) => void
 }
@@ -30,6 +32,8 @@ export interface MongoSinkStats {
   failed: number
   /** Records waiting, not counting the batch being written. */
   queued: number
+  /** Records in the `insertMany` under way. */
+  writing: number
 }
 
 export interface MongoSink extends LogSink {
@@ -40,7 +44,7 @@ export interface MongoSink extends LogSink {
   /** Writes everything queued now; resolves when done (or when MongoDB refused; the records stay queued). */
   flush(): Promise<void>
   stats(): MongoSinkStats
-  /** Writes what is queued (one attempt), then stops; later records are dropped. */
+  /** Writes what is queued (one attempt, at most `closeTimeoutMs`), then stops; later records are dropped. */
   close(): Promise<void>
 }
 
@@ -64,6 +68,7 @@ interface Settings {
   batchSize: number
   flushMs: number
   maxQueue: number
+  closeTimeoutMs: number
 }
 
 function positive(value: unknown, name: string, fallback: number, integer = true): number {
@@ -84,6 +89,7 @@ function validate(options: MongoSinkOptions): Settings {
     batchSize: positive(options.batchSize, 'batchSize', 500),
     flushMs: positive(options.flushMs, 'flushMs', 1000),
     maxQueue: positive(options.maxQueue, 'maxQueue', 10_000),
+    closeTimeoutMs: positive(options.closeTimeoutMs, 'closeTimeoutMs', 5000),
   }
 }
 
@@ -117,6 +123,7 @@ class MongoLogSink implements MongoSink {
   private closed = false
   private closing: Promise<void> | undefined
   private readonly counts = { written: 0, dropped: 0, failed: 0 }
+  private writing = 0
   private readonly report: (error: unknown) => void
   private readonly collection: Collection
 
@@ -158,13 +165,17 @@ class MongoLogSink implements MongoSink {
   }
 
   stats(): MongoSinkStats {
-    return { ...this.counts, queued: this.queue.length }
+    return { ...this.counts, queued: this.queue.length, writing: this.writing }
   }
 
   close(): Promise<void> {
     this.closed = true
     this.closing ??= (async () => {
-      await this.flush()
+      // With MongoDB down, one attempt lasts the driver's serverSelectionTimeoutMS (30 s by default): a shutdown must not.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.settings.closeTimeoutMs)))
+      await Promise.race([this.flush(), timeout])
+      clearTimeout(timer)
       this.clearTimer()
       const left = this.queue.length
       this.queue = []
@@ -211,6 +222,7 @@ class MongoLogSink implements MongoSink {
   }
 
   private async insert(batch: Document[]): Promise<void> {
+    this.writing = batch.length
     try {
       await this.ensureIndexes()
       // Unordered: one refused record does not stop the others.
@@ -219,6 +231,8 @@ class MongoLogSink implements MongoSink {
       this.failures = 0
     } catch (error) {
       this.settle(error, batch)
+    } finally {
+      this.writing = 0
     }
   }
 
@@ -231,6 +245,12 @@ class MongoLogSink implements MongoSink {
       this.counts.failed += refused
       if (refused) this.report(error)
       return
+    }
+    if (this.closed) {
+      // Closing, or closed while this attempt ran (the client may be closed too): nobody will retry it, and the rest
+      // of the queue would fail the same way.
+      this.backingOff = true
+      return this.drop(batch.length, `MongoDB was unreachable when the sink closed (${(error as Error)?.message ?? String(error)})`)
     }
     if (!isTransient(error)) {
       this.counts.failed += batch.length
