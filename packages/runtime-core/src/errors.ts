@@ -24,6 +24,8 @@ export const RUNTIME_ERROR_CODES = [
   'ISOLATE_UNAVAILABLE',
   'MEMORY_LIMIT',
   'OVERLOADED',
+  'UNAUTHORIZED',
+  'LOG_QUEUE_FULL',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

@@ -57,3 +57,13 @@ export type {
   MongoOption,
   Sandbox,
 } from './types.js'
+export type { SinkErrorHandler } from './types.js'
+export { mongoSink } from './logs/mongo-sink.js'
+export type { MongoSink, MongoSinkOptions, MongoSinkStats } from './logs/mongo-sink.js'
+export type { LogQuery } from './logs/query.js'
+export { tracingSink } from './logs/tracing.js'
+export type { TracingSink, TracingSinkOptions } from './logs/tracing.js'
+export { metricsSink } from './logs/metrics.js'
+export type { MetricsRegistry, MetricsSink, MetricsSinkOptions } from './logs/metrics.js'
+export { createLogsHandler, createMetricsHandler } from './triggers/http/logs.js'
+export type { AdminAuthenticate, AdminRouteAuth, LogsHandlerOptions, MetricsHandlerOptions } from './triggers/http/logs.js'

@@ -82,16 +82,27 @@ export interface InvocationLog {
   requestId: string
   trigger: Trigger
   cold: boolean
+  /** When the invocation started (a `Date`, so MongoDB's TTL index can expire it). */
+  startedAt: Date
   durationMs: number
   status: 'ok' | 'error'
   error?: InvokeError
   logs: LogRecord[]
+  /** Memory the invocation used, from sandboxes that can measure it (isolates); absent otherwise. */
+  memory?: { usedBytes: number; limitBytes?: number }
+  /** The W3C `traceparent` header the call came with, so a tracing sink can parent its span. */
+  traceparent?: string
 }
 
 export interface LogSink {
+  /** Shown in warnings about this sink (`mongo`, `console`, …). */
+  readonly name?: string
   write(record: InvocationLog): void | Promise<void>
   close?(): void | Promise<void>
 }
+
+/** Called when a sink throws or rejects; never fails the invocation. */
+export type SinkErrorHandler = (error: unknown, sink: LogSink, record?: InvocationLog) => void
 
 export type Interceptor = (ctx: FunctionContext, next: () => Promise<unknown>) => unknown
 
@@ -148,7 +159,10 @@ export interface ExecutorOptions {
   database?: (options: DatabaseOptions | undefined, user: TokenPayload | null) => Database
   appid?: string
   env?: Record<string, string | undefined>
-  logSink?: LogSink
+  /** One sink or several; each gets every record. A failing sink never fails an invocation. */
+  logSink?: LogSink | LogSink[]
+  /** Told when a sink throws or rejects (default: a warning, at most once per sink per minute). */
+  onSinkError?: SinkErrorHandler
   interceptors?: Interceptor[]
   /** Per-invocation console cap. Default 1000 lines or 256 KB, then one "truncated" record. */
   logLimits?: { maxLines?: number; maxBytes?: number }

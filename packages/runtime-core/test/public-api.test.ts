@@ -21,6 +21,11 @@ describe('public API', () => {
         'memorySink',
         'memoryStore',
         'vmSandbox',
+        'mongoSink',
+        'tracingSink',
+        'metricsSink',
+        'createLogsHandler',
+        'createMetricsHandler',
       ].sort(),
     )
   })

@@ -1,9 +1,16 @@
 // Public types, checked by `tsc --noEmit` (the typecheck script); nothing here runs.
 import type { FunctionContext } from '@scraping-run/cloud'
 import { expectTypeOf } from 'vitest'
+import type { Db } from 'mongodb'
 import {
+  consoleSink,
   createExecutor,
+  memorySink,
   memoryStore,
+  mongoSink,
+  type InvocationLog,
+  type LogQuery,
+  type MongoSinkStats,
   vmSandbox,
   type Executor,
   type FunctionStore,
@@ -25,3 +32,14 @@ expectTypeOf(functionsMiddleware(executor)).toEqualTypeOf<FunctionsRouter>()
 void executor.invoke('tool', { body: { a: 1 }, trigger: { kind: 'mcp', tool: 'tool' }, user: null, signal: new AbortController().signal })
 // @ts-expect-error a store is required
 createExecutor({})
+
+// Logs: one sink or several; records carry startedAt as a Date; queryLogs takes plain values.
+declare const db: Db
+const logs = mongoSink({ db, ttlDays: 14 })
+createExecutor({ store: memoryStore(), logSink: [logs, consoleSink(), memorySink()], onSinkError: (error, sink, record) => void [error, sink.name, record?.requestId] })
+createExecutor({ store: memoryStore(), logSink: logs })
+expectTypeOf<InvocationLog['startedAt']>().toEqualTypeOf<Date>()
+expectTypeOf(logs.queryLogs({ requestId: 'r', status: 'error', since: new Date() })).resolves.toEqualTypeOf<InvocationLog[]>()
+expectTypeOf(logs.stats()).toEqualTypeOf<MongoSinkStats>()
+// @ts-expect-error status is 'ok' or 'error'
+void logs.queryLogs({ status: 'maybe' } satisfies LogQuery)

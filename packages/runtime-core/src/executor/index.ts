@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createTokenHelpers } from '@scraping-run/cloud'
 import type { TokenPayload } from '@scraping-run/cloud'
 import { createLogCollector } from '../console.js'
+import { closeSinks, dispatchLog } from '../logs/dispatch.js'
 import { RuntimeError, toInvokeError } from '../errors.js'
 import { invalidNameReason } from '../names.js'
 import { createServices, installProvider } from '../provider.js'
@@ -10,7 +11,7 @@ import type { SandboxBridge } from '../sandbox/protocol.js'
 import { vmSandbox } from '../sandbox/vm/index.js'
 import { callScope } from '../scope.js'
 import { SourceMaps } from '../sourcemap.js'
-import type { Executor, ExecutorEvent, ExecutorOptions, FunctionInfo, Interceptor, InvokeInit, InvokeResult } from '../types.js'
+import type { Executor, ExecutorEvent, ExecutorOptions, FunctionInfo, Interceptor, InvocationLog, InvokeInit, InvokeResult } from '../types.js'
 import { CallAbort, InvocationContext, withTimeout, type StopControl } from './abort.js'
 import { createHostBridge } from './bridge.js'
 import { FunctionCache } from './cache.js'
@@ -191,7 +192,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     collector.close()
     const logs = collector.records
     const result: InvokeResult = error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
-    if (options.logSink) writeLog(options.logSink, { functionName: name, requestId, trigger, cold, durationMs, status: error ? 'error' : 'ok', ...(error ? { error } : {}), logs })
+    if (options.logSink) writeLog(options, { functionName: name, requestId, trigger, cold, startedAt: new Date(performance.timeOrigin + started), durationMs, status: error ? 'error' : 'ok', ...(error ? { error } : {}), logs, ...traceparentOf(init) })
     return result
   }
 
@@ -235,7 +236,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       cache.clear()
       await sandbox.dispose()
       await services.close()
-      await options.logSink?.close?.()
+      await closeSinks(options.logSink, options.onSinkError)
     },
   }
 }
@@ -250,11 +251,12 @@ function applyPatch(ctx: InvocationContext, patch: unknown): void {
   if (user !== undefined) ctx.user = user
 }
 
-function writeLog(sink: NonNullable<ExecutorOptions['logSink']>, record: Parameters<NonNullable<ExecutorOptions['logSink']>['write']>[0]): void {
-  try {
-    const written = sink.write(record)
-    if (written && typeof (written as Promise<void>).catch === 'function') (written as Promise<void>).catch(() => undefined)
-  } catch {
-    // A failing sink must not fail the invocation.
-  }
+// One sink or several; a failing sink never fails the invocation (its error goes to onSinkError).
+function writeLog(options: ExecutorOptions, record: InvocationLog): void {
+  dispatchLog(options.logSink, record, options.onSinkError)
+}
+
+function traceparentOf(init: InvokeInit): { traceparent?: string } {
+  const value = init.headers?.traceparent
+  return typeof value === 'string' ? { traceparent: value } : {}
 }
