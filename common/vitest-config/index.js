@@ -9,6 +9,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 export const workspaceEntries = [
   ['@scraping-run/cloud/protocol', 'packages/cloud-sdk/src/protocol.ts'],
   ['@scraping-run/cloud/client', 'packages/cloud-sdk/src/client.ts'],
+  ['@scraping-run/cloud/http', 'packages/cloud-sdk/src/http.ts'],
   ['@scraping-run/cloud', 'packages/cloud-sdk/src/index.ts'],
   ['@scraping-run/storage', 'packages/storage/src/index.ts'],
   ['@scraping-run/db-proxy/express', 'packages/db-proxy/src/express.ts'],
