@@ -90,6 +90,8 @@ export interface InvocationLog {
   logs: LogRecord[]
   /** Memory the invocation used, from sandboxes that can measure it (isolates); absent otherwise. */
   memory?: { usedBytes: number; limitBytes?: number }
+  /** Isolate sandboxes: whether the call got a fresh isolate or a warm one. */
+  isolate?: 'new' | 'warm'
   /** The W3C `traceparent` header the call came with, so a tracing sink can parent its span. */
   traceparent?: string
 }

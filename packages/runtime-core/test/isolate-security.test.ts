@@ -296,3 +296,20 @@ describe('isolateSandbox: npm packages from an allow-list', () => {
     expect((await executor.invoke('fsPackage')).error).toMatchObject({ code: 'MODULE_NOT_FOUND', message: expect.stringContaining('"fs"') })
   })
 })
+
+describe('isolateSandbox: pool reuse in the invocation log', () => {
+  it('logs a fresh isolate, then warm ones, a fresh one again after recycleAfter calls, and the heap each time', async () => {
+    const { memorySink } = await import('@scraping-run/runtime-core')
+    const sink = memorySink()
+    const executor = isolated([{ name: 'count', source: 'let n = 0\nexport default () => ++n' }], {
+      sandbox: isolateSandbox({ warmIsolates: 1, recycleAfter: 2 }),
+      logSink: sink,
+    })
+    const data = []
+    for (let i = 0; i < 3; i++) data.push((await executor.invoke('count')).data)
+    // Module state lives per isolate: the recycled isolate starts counting again.
+    expect(data).toEqual([1, 2, 1])
+    expect(sink.records.map((record) => record.isolate)).toEqual(['new', 'warm', 'new'])
+    for (const record of sink.records) expect(record.memory).toMatchObject({ usedBytes: expect.any(Number), limitBytes: 128 * 1024 * 1024 })
+  })
+})

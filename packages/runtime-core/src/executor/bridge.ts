@@ -55,6 +55,10 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       else frame.fail(error)
     },
     env: () => envAnswer,
+    stats(id, [stats]) {
+      const frame = frameFor(id)
+      if (frame && typeof stats === 'object' && stats !== null) frame.stats = stats as Frame['stats']
+    },
     token(_id, [action, value, tokenOptions]) {
       if (action === 'get') return services.getToken(value as never, tokenOptions as never)
       if (action === 'parse') return services.parseToken(value as string, tokenOptions as never)

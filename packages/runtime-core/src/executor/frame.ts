@@ -3,7 +3,7 @@ import type { TokenPayload } from '@scraping-run/cloud'
 import { printLate, type LogCollector } from '../console.js'
 import type { LogLevel } from '../types.js'
 import type { InvocationContext, StopControl } from './abort.js'
-import type { Frame } from './invocations.js'
+import type { CallStats, Frame } from './invocations.js'
 
 /**
  * One invocation as the bridge sees it. When the call ends it lets go of the context (and its body) and the response, so
@@ -11,6 +11,7 @@ import type { Frame } from './invocations.js'
  */
 export class InvocationFrame implements Frame {
   done = false
+  stats: CallStats | undefined
   private lastUser: TokenPayload | null = null
 
   constructor(

@@ -192,7 +192,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     collector.close()
     const logs = collector.records
     const result: InvokeResult = error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
-    if (options.logSink) writeLog(options, { functionName: name, requestId, trigger, cold, startedAt: new Date(performance.timeOrigin + started), durationMs, status: error ? 'error' : 'ok', ...(error ? { error } : {}), logs, ...traceparentOf(init) })
+    if (options.logSink) writeLog(options, { functionName: name, requestId, trigger, cold, startedAt: new Date(performance.timeOrigin + started), durationMs, status: error ? 'error' : 'ok', ...(error ? { error } : {}), logs, ...traceparentOf(init), ...statsOf(frame) })
     return result
   }
 
@@ -252,6 +252,16 @@ function applyPatch(ctx: InvocationContext, patch: unknown): void {
 }
 
 // One sink or several; a failing sink never fails the invocation (its error goes to onSinkError).
+/** What the sandbox reported about the call: which isolate served it, and its heap. */
+function statsOf(frame: InvocationFrame): Pick<InvocationLog, 'isolate' | 'memory'> {
+  const stats = frame.stats
+  if (!stats) return {}
+  return {
+    ...(stats.isolate ? { isolate: stats.isolate } : {}),
+    ...(typeof stats.usedBytes === 'number' ? { memory: { usedBytes: stats.usedBytes, ...(typeof stats.limitBytes === 'number' ? { limitBytes: stats.limitBytes } : {}) } } : {}),
+  }
+}
+
 function writeLog(options: ExecutorOptions, record: InvocationLog): void {
   dispatchLog(options.logSink, record, options.onSinkError)
 }

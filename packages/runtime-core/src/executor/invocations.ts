@@ -15,6 +15,14 @@ export interface Frame {
   signal(): AbortSignal | undefined
   /** Ends the invocation with this error (an uncaught error in one of its callbacks). */
   fail(error: unknown): void
+  /** What the sandbox reported the call cost (isolates: fresh or warm, heap). */
+  stats?: CallStats
+}
+
+export interface CallStats {
+  isolate?: 'new' | 'warm'
+  usedBytes?: number
+  limitBytes?: number
 }
 
 export interface CallEntry {

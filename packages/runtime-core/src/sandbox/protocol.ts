@@ -82,9 +82,10 @@ export interface SandboxLimits {
  *   runs, and is logged under the function's name after it ended
  * - `next` [] → what the rest of the interceptor chain returned
  * - `response` [method, ...args] → the response facade's state after the call ({statusCode, headersSent, writableEnded})
- * - `mongo` [] → the native `{client, db}`: answered only for `hostObjects` sandboxes
+ * - `mongo` [] → the native `{client, db}` for `hostObjects` sandboxes; [action, …] → a collection call as data for others
+ * - `stats` [{isolate: 'new' | 'warm', usedBytes, limitBytes?}] → nothing: what the call cost, for the invocation log
  */
-export type BridgeOp = 'invoke' | 'database' | 'storage' | 'token' | 'env' | 'log' | 'uncaught' | 'next' | 'response' | 'mongo'
+export type BridgeOp = 'invoke' | 'database' | 'storage' | 'token' | 'env' | 'log' | 'uncaught' | 'next' | 'response' | 'mongo' | 'stats'
 
 /** The only way back from a function to the host. */
 export interface SandboxBridge {

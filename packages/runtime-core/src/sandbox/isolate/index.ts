@@ -168,6 +168,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       } catch (error) {
         throw runError(error, worker, module.name)
       } finally {
+        report(bridge, id, worker)
         bridges.delete(id)
         running.delete(id)
         pool.release(worker)
@@ -200,6 +201,16 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       pools.clear()
       for (const spare of spares.splice(0)) void spare.then((worker) => worker.dispose('closed'), () => undefined)
     },
+  }
+}
+
+/** For the invocation log: a fresh or a warm isolate, and its heap after the call. */
+function report(bridge: SandboxBridge, id: string, worker: IsolateWorker): void {
+  if (worker.isolate.isDisposed) return
+  try {
+    bridge.call(id, 'stats', [{ isolate: worker.calls === 1 ? 'new' : 'warm', usedBytes: worker.heapBytes(), limitBytes: worker.limitBytes }])
+  } catch {
+    // A log detail must never fail the call.
   }
 }
 

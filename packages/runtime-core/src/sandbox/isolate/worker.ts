@@ -36,11 +36,14 @@ export class IsolateWorker {
   loader: SandboxBridge | undefined
   disposedFor: 'memory' | 'timeout' | 'closed' | undefined
 
+  readonly limitBytes: number
+
   private constructor(
     private readonly ivm: Ivm,
     memoryLimitMb: number,
   ) {
     this.isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb })
+    this.limitBytes = memoryLimitMb * 1024 * 1024
   }
 
   /** A fresh isolate with the prelude evaluated; `host` answers every bridge call it makes. */
