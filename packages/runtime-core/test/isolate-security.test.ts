@@ -313,3 +313,64 @@ describe('isolateSandbox: pool reuse in the invocation log', () => {
     for (const record of sink.records) expect(record.memory).toMatchObject({ usedBytes: expect.any(Number), limitBytes: 128 * 1024 * 1024 })
   })
 })
+
+describe('isolateSandbox: streaming', () => {
+  it('streams server-sent events from an isolate over HTTP through the response facade', async () => {
+    const { createServer } = await import('node:http')
+    const { createHttpHandler } = await import('@scraping-run/runtime-core')
+    const executor = isolated([
+      {
+        name: 'events',
+        source: `export default async (ctx: any) => {
+          const res = ctx.response
+          res.setHeader('content-type', 'text/event-stream')
+          for (let i = 1; i <= 3; i++) {
+            res.write('data: ' + JSON.stringify({ i }) + '\\n\\n')
+            await new Promise((r) => setTimeout(r, 30))
+          }
+          res.end()
+        }`,
+      },
+    ])
+    const server = createServer(createHttpHandler(executor))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/events`)
+      expect(response.headers.get('content-type')).toBe('text/event-stream')
+      const reader = response.body!.getReader()
+      const first = new TextDecoder().decode((await reader.read()).value)
+      // The first event arrives before the function has finished (it still has two to send).
+      expect(first).toBe('data: {"i":1}\n\n')
+      let rest = ''
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value)
+      expect(rest).toBe('data: {"i":2}\n\ndata: {"i":3}\n\n')
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})
+
+describe('isolateSandbox: URL', () => {
+  it('parses absolute and relative URLs as Node does for the common cases', async () => {
+    const cases = [
+      ['https://user:pw@Example.com:8443/a/./b/../c?x=1&y=two#frag', undefined],
+      ['http://example.com:80/', undefined],
+      ['../d?z=3', 'https://example.com/a/b/c'],
+      ['/root', 'https://example.com/a/b'],
+      ['?only=query', 'https://example.com/a/b?old=1'],
+      ['//other.org/p', 'https://example.com/'],
+    ]
+    const executor = isolated([
+      {
+        name: 'urls',
+        source: `export default (ctx: any) => ctx.body.map(([input, base]: any) => { const u = new URL(input, base ?? undefined); return [u.href, u.origin, u.host, u.pathname, u.search, u.hash, u.searchParams.get('x')] })`,
+      },
+    ])
+    const expected = cases.map(([input, base]) => {
+      const u = new URL(input!, base)
+      return [u.href, u.origin, u.host, u.pathname, u.search, u.hash, u.searchParams.get('x')]
+    })
+    expect((await executor.invoke('urls', { body: cases })).data).toEqual(expected)
+  })
+})

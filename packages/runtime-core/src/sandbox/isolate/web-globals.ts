@@ -256,4 +256,94 @@ globalThis.fetch = async (input, init = {}) => {
   const answer = await callAsync('fetch', [{ url, method: init.method ? String(init.method).toUpperCase() : 'GET', headers, ...(body == null ? {} : { body }) }])
   return new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers, url: answer.url })
 }
+
+// URL for the common cases: absolute and relative (against a base) URLs of special schemes, with a live searchParams.
+const DEFAULT_PORTS = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443', 'ftp:': '21' }
+function normalizePath(path) {
+  const out = []
+  for (const part of path.split('/').slice(1)) {
+    if (part === '..') out.pop()
+    else if (part !== '.') out.push(part)
+  }
+  const last = path.split('/').pop()
+  return '/' + out.join('/') + (last === '.' || last === '..' ? '/' : '')
+}
+class URL {
+  #protocol; #username; #password; #hostname; #port; #pathname; #search; #hash; #params
+  constructor(input, base) {
+    const text = String(input).trim()
+    const match = /^([a-zA-Z][a-zA-Z0-9+.-]*:)(.*)$/.exec(text)
+    if (match && !(base !== undefined && !/^\/\//.test(match[2]) && match[1].length === 2)) {
+      this.#parseAbsolute(match[1].toLowerCase(), match[2], text)
+    } else {
+      if (base === undefined) throw new TypeError('Invalid URL: ' + text)
+      const b = base instanceof URL ? base : new URL(base)
+      this.#protocol = b.protocol
+      if (text.startsWith('//')) { this.#parseAbsolute(b.protocol, text, text); this.#params = new URLSearchParams(this.#search); return }
+      this.#username = b.username; this.#password = b.password; this.#hostname = b.hostname; this.#port = b.port
+      const [rest, hash = null] = splitOnce(text, '#')
+      const [path, query = null] = splitOnce(rest, '?')
+      if (path === '') { this.#pathname = b.pathname; this.#search = query === null ? b.search : (query ? '?' + query : '') }
+      else { this.#pathname = normalizePath(path.startsWith('/') ? path : b.pathname.replace(/[^/]*$/, '') + path); this.#search = query ? '?' + query : '' }
+      this.#hash = hash ? '#' + hash : ''
+    }
+    this.#params = new URLSearchParams(this.#search)
+  }
+  #parseAbsolute(protocol, rest, text) {
+    this.#protocol = protocol
+    const special = protocol in DEFAULT_PORTS || protocol === 'file:'
+    const [beforeHash, hash = null] = splitOnce(rest, '#')
+    const [beforeQuery, query = null] = splitOnce(beforeHash, '?')
+    this.#hash = hash ? '#' + hash : ''
+    this.#search = query ? '?' + query : ''
+    let path = beforeQuery
+    this.#username = ''; this.#password = ''; this.#hostname = ''; this.#port = ''
+    if (special) path = path.replace(/\\/g, '/').replace(/^\/*/, '//')
+    if (path.startsWith('//')) {
+      const end = path.indexOf('/', 2)
+      let authority = end < 0 ? path.slice(2) : path.slice(2, end)
+      path = end < 0 ? '' : path.slice(end)
+      const at = authority.lastIndexOf('@')
+      if (at >= 0) {
+        const [user, pass = ''] = splitOnce(authority.slice(0, at), ':')
+        this.#username = user; this.#password = pass
+        authority = authority.slice(at + 1)
+      }
+      const portMatch = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority)
+      if (!portMatch) throw new TypeError('Invalid URL: ' + text)
+      this.#hostname = portMatch[1].toLowerCase()
+      const port = portMatch[2] ?? ''
+      this.#port = port === DEFAULT_PORTS[protocol] ? '' : port
+      if (special && protocol !== 'file:' && !this.#hostname) throw new TypeError('Invalid URL: ' + text)
+    }
+    this.#pathname = special ? normalizePath(path || '/') : path
+  }
+  get protocol() { return this.#protocol }
+  get username() { return this.#username }
+  get password() { return this.#password }
+  get hostname() { return this.#hostname }
+  get port() { return this.#port }
+  get host() { return this.#hostname + (this.#port ? ':' + this.#port : '') }
+  get origin() { return this.#protocol in DEFAULT_PORTS ? this.#protocol + '//' + this.host : 'null' }
+  get pathname() { return this.#pathname }
+  set pathname(value) { this.#pathname = normalizePath(String(value).startsWith('/') ? String(value) : '/' + value) }
+  get search() { const q = this.#params.toString(); return q ? '?' + q : '' }
+  set search(value) { this.#params = new URLSearchParams(String(value)) }
+  get searchParams() { return this.#params }
+  get hash() { return this.#hash }
+  set hash(value) { const v = String(value); this.#hash = v ? (v.startsWith('#') ? v : '#' + v) : '' }
+  get href() {
+    const auth = this.#username ? this.#username + (this.#password ? ':' + this.#password : '') + '@' : ''
+    const slashes = this.#hostname || this.#protocol in DEFAULT_PORTS || this.#protocol === 'file:' ? '//' : ''
+    return this.#protocol + slashes + auth + this.host + this.#pathname + this.search + this.#hash
+  }
+  toString() { return this.href }
+  toJSON() { return this.href }
+  static canParse(input, base) { try { new URL(input, base); return true } catch (error) { return false } }
+}
+function splitOnce(text, separator) {
+  const at = text.indexOf(separator)
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + 1)]
+}
+globalThis.URL = URL
 `
