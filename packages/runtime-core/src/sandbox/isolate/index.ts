@@ -204,11 +204,12 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
   }
 }
 
-/** For the invocation log: a fresh or a warm isolate, and its heap after the call. */
+/** For the invocation log: a fresh or a warm isolate, and its heap as last measured. */
 function report(bridge: SandboxBridge, id: string, worker: IsolateWorker): void {
   if (worker.isolate.isDisposed) return
   try {
-    bridge.call(id, 'stats', [{ isolate: worker.calls === 1 ? 'new' : 'warm', usedBytes: worker.heapBytes(), limitBytes: worker.limitBytes }])
+    bridge.call(id, 'stats', [{ isolate: worker.calls === 1 ? 'new' : 'warm', usedBytes: worker.heapBytes, limitBytes: worker.limitBytes }])
+    worker.refreshHeap()
   } catch {
     // A log detail must never fail the call.
   }

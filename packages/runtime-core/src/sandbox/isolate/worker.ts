@@ -101,6 +101,7 @@ export class IsolateWorker {
     await this.entry!.seal.apply(undefined, [], COPY)
     if (!loaded.ok) throw Object.assign(new Error(loaded.error.message), loaded.error)
     this.loadInfo = loaded.value
+    this.refreshHeap()
     return loaded.value
   }
 
@@ -115,14 +116,18 @@ export class IsolateWorker {
     this.entry?.abort.apply(undefined, [invocationId, reason], COPY).catch(() => undefined)
   }
 
-  /** Heap the isolate uses now, in bytes. */
-  heapBytes(): number {
-    try {
-      const stats = this.isolate.getHeapStatisticsSync()
-      return stats.used_heap_size + stats.externally_allocated_size
-    } catch {
-      return 0
-    }
+  /** The isolate's heap in bytes as last measured (after its previous call); measuring is a hop to its thread, so it is
+   *  refreshed in the background after each call instead of on the call's path. */
+  heapBytes = 0
+
+  refreshHeap(): void {
+    if (this.isolate.isDisposed) return
+    this.isolate.getHeapStatistics().then(
+      (stats) => {
+        this.heapBytes = stats.used_heap_size + stats.externally_allocated_size
+      },
+      () => undefined,
+    )
   }
 
   dispose(reason: 'memory' | 'timeout' | 'closed'): void {
