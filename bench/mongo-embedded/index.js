@@ -6,7 +6,8 @@ import { createRequire } from 'node:module'
 import { EventEmitter, once } from 'node:events'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const packageDir = fileURLToPath(new URL('../../packages/mongo-embedded/', import.meta.url))
+// BENCH_MONGO_PACKAGE points at another build of the package (say, the previous release) to compare figures.
+const packageDir = process.env.BENCH_MONGO_PACKAGE ?? fileURLToPath(new URL('../../packages/mongo-embedded/', import.meta.url))
 const dist = `${packageDir}dist/index.js`
 if (!existsSync(dist)) {
   console.error('bench/mongo-embedded: build the package first (pnpm --filter @scraping-run/mongo-embedded build)')
@@ -48,6 +49,26 @@ async function compare(name, embedded, baseline) {
   return { name, ours, theirs }
 }
 
+/** Change-event latency (write → event delivered) on a collection of `size` documents. */
+async function changeEvents(coll, size) {
+  const stream = coll.watch([], { maxAwaitTimeMS: 1000 })
+  await stream.tryNext()
+  const emitter = new EventEmitter()
+  await compare(
+    `change event (${size})`,
+    async (n) => {
+      const [, event] = await Promise.all([coll.insertOne({ n: -n - 1 }), stream.next()])
+      if (event.fullDocument.n !== -n - 1) throw new Error('out of order')
+    },
+    async (n) => {
+      const received = once(emitter, 'change')
+      emitter.emit('change', { operationType: 'insert', fullDocument: { _id: new ObjectId(), n } })
+      await received
+    },
+  )
+  await stream.close()
+}
+
 const server = await startMongoEmbedded()
 const client = await MongoClient.connect(server.uri)
 const db = client.db('bench')
@@ -63,47 +84,32 @@ try {
     },
   )
 
-  // 10k documents for the reads
-  const docs = Array.from({ length: 10_000 }, (_, n) => ({ _id: new ObjectId(), n, group: n % 100, name: `user${n}` }))
-  const coll = db.collection('reads')
-  await coll.insertMany(docs)
-  await compare(
-    'find by _id (10k docs)',
-    (i) => coll.findOne({ _id: docs[(i * 7919) % docs.length]._id }),
-    async (i) => {
-      mingo.find(docs, { _id: docs[(i * 7919) % docs.length]._id }).next()
-    },
-  )
-  await compare(
-    'filtered find, 100 of 10k',
-    (i) => coll.find({ group: i % 100, n: { $gte: 0 } }).toArray(),
-    async (i) => {
+  const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number)
+  const summary = []
+  for (const size of SIZES) {
+    const docs = Array.from({ length: size }, (_, n) => ({ _id: new ObjectId(), n, k: `key${n}`, group: n % 100, name: `user${n}` }))
+    const coll = db.collection(`reads${size}`)
+    await coll.createIndex({ k: 1 })
+    // insertMany in the driver's batches, with the `k` index maintained on every insert.
+    const started = performance.now()
+    await coll.insertMany(docs)
+    const insertMs = performance.now() - started
+    console.log(`insertMany ${size} (indexed k)`.padEnd(30), `${insertMs.toFixed(0).padStart(8)} ms   ${((size * 1000) / insertMs).toFixed(0)} docs/s`)
+    const pick = (i) => docs[(i * 7919) % docs.length]
+    const byId = await compare(`find by _id (${size})`, (i) => coll.findOne({ _id: pick(i)._id }), async (i) => {
+      mingo.find(docs, { _id: pick(i)._id }).next()
+    })
+    const byIndex = await compare(`find by indexed k (${size})`, (i) => coll.findOne({ k: pick(i).k }), async (i) => {
+      mingo.find(docs, { k: pick(i).k }).next()
+    })
+    await compare(`filtered find 1% of ${size}`, (i) => coll.find({ group: i % 100, n: { $gte: 0 } }).toArray(), async (i) => {
       mingo.find(docs, { group: i % 100, n: { $gte: 0 } }).all()
-    },
-  )
-
-  // change-event latency: write → event delivered to the listener
-  const watched = db.collection('watched')
-  const stream = watched.watch([], { maxAwaitTimeMS: 1000 })
-  await stream.tryNext()
-  const emitter = new EventEmitter()
-  const local = []
-  await compare(
-    'change event (write → event)',
-    async (n) => {
-      const [, event] = await Promise.all([watched.insertOne({ n }), stream.next()])
-      if (event.fullDocument.n !== n) throw new Error('out of order')
-    },
-    async (n) => {
-      const received = once(emitter, 'change')
-      const doc = { _id: new ObjectId(), n }
-      local.push(doc)
-      emitter.emit('change', { operationType: 'insert', fullDocument: doc })
-      await received
-    },
-  )
-  await stream.close()
-  console.log('(ops/s for the change event row = events per second with one write in flight; latency = 1000 / ops/s ms)')
+    })
+    await changeEvents(coll, size)
+    summary.push(`${size}: findOne by indexed k takes ${(byId.ours / byIndex.ours).toFixed(2)}x findOne by _id`)
+  }
+  console.log(summary.join('\n'))
+  console.log('(ops/s for the change event rows = events per second with one write in flight; latency = 1000 / ops/s ms)')
 } finally {
   await client.close()
   await server.stop()

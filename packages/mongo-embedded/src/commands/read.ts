@@ -9,6 +9,7 @@ import { docKey } from '../engine/store.js'
 import { idFirst, retype, toNumber, toView, valueKey, viewOf } from '../engine/values.js'
 import { type CommandContext, collectionName, type Handler, insertDocument } from './context.js'
 import { runUpdate } from './write.js'
+import { explain } from './explain.js'
 
 const find: Handler = (context) => {
   const name = collectionName(context, 'find')
@@ -138,18 +139,6 @@ const aggregate: Handler = (context) => {
   }
   const batchSize = (command.cursor as Document | undefined)?.batchSize
   return context.server.cursors.first(`${context.db}.${collectionLess ? '$cmd.aggregate' : name}`, results, { batchSize, session: context.session })
-}
-
-/** There is no planner: every plan is a collection scan (or an `_id` lookup), so explain says so and runs nothing. */
-const explain: Handler = (context) => {
-  const inner = context.command.explain as Document | undefined
-  const name = inner ? Object.keys(inner)[0] : undefined
-  const collection = name && typeof inner![name] === 'string' ? (inner![name] as string) : ''
-  return {
-    queryPlanner: { namespace: `${context.db}.${collection}`, parsedQuery: inner?.filter ?? inner?.query ?? {}, winningPlan: { stage: 'COLLSCAN' }, rejectedPlans: [] },
-    serverInfo: { host: context.server.address, version: '7.0.0' },
-    ok: 1,
-  }
 }
 
 export const readCommands: Record<string, Handler> = { find, getMore, killCursors, count, distinct, aggregate, explain }

@@ -2,7 +2,7 @@
 import type { Document } from 'bson'
 import { bsonType, toNumber } from './values.js'
 
-function rank(value: unknown): number {
+export function rank(value: unknown): number {
   if (value === undefined || value === null) return 2
   if (typeof value === 'number' || typeof value === 'bigint') return 3
   if (typeof value === 'string') return 4
@@ -69,10 +69,10 @@ export function compareValues(a: unknown, b: unknown): number {
       const y = (b as { buffer: Uint8Array; sub_type: number })
       if (x.buffer.length !== y.buffer.length) return x.buffer.length < y.buffer.length ? -1 : 1
       if (x.sub_type !== y.sub_type) return x.sub_type < y.sub_type ? -1 : 1
-      return Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer))
+      return Buffer.compare(x.buffer, y.buffer)
     }
     case 8:
-      return Buffer.compare(Buffer.from((a as { id: Uint8Array }).id), Buffer.from((b as { id: Uint8Array }).id))
+      return Buffer.compare((a as { id: Uint8Array }).id, (b as { id: Uint8Array }).id)
     case 9:
       return a === b ? 0 : a ? 1 : -1
     case 10: {

@@ -5,28 +5,20 @@ import { parseSort, sortDocuments } from './compare.js'
 import { badValue } from './errors.js'
 import { compileFilter, evaluateLet, mingoOptions } from './mingo.js'
 import type { CollectionState } from './store.js'
-import { bsonType, idFirst, retype, toNumber, toView, valueKey, viewOf } from './values.js'
+import { bsonType, idFirst, retype, toNumber, toView, viewOf } from './values.js'
+import { plan, type ScanStats, scanKeys } from './planner.js'
+import { checkDeadline } from './deadline.js'
 
 export interface SelectOptions {
   sort?: Document
   skip?: number
   limit?: number
   let?: Document
-}
-
-/** `{_id: <value>}` (or `$eq`) selects one document by key without scanning. */
-function idLookup(filter: Document): string | undefined {
-  const keys = Object.keys(filter)
-  if (keys.length !== 1 || keys[0] !== '_id') return undefined
-  let value = filter._id
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !bsonType(value) && !(value instanceof Date) && !(value instanceof RegExp)) {
-    const ops = Object.keys(value)
-    if (ops.length !== 1 || ops[0] !== '$eq') return undefined
-    value = (value as Document).$eq
-  }
-  if (value instanceof RegExp || Array.isArray(value) || value === null || value === undefined) return undefined
-  if (typeof value === 'object' && !bsonType(value) && !(value instanceof Date)) return undefined
-  return valueKey(value)
+  collation?: Document
+  /** `performance.now()` past which the operation fails with MaxTimeMSExpired (50). */
+  deadline?: number
+  /** Filled in for explain. */
+  stats?: ScanStats
 }
 
 export function matcher(filter: Document | undefined, options: SelectOptions = {}): (document: Document) => boolean {
@@ -40,28 +32,29 @@ export function matcher(filter: Document | undefined, options: SelectOptions = {
   return (document) => test(viewOf(document))
 }
 
-/** The stored documents a filter selects, sorted, skipped and limited. */
+/** The stored documents a filter selects, sorted, skipped and limited, through the plan the planner picks. */
 export function selectDocuments(state: CollectionState | undefined, filter: Document | undefined, options: SelectOptions = {}): Document[] {
   if (!state) return []
   const skip = toNumber(options.skip) ?? 0
   const limit = Math.abs(toNumber(options.limit) ?? 0)
   const sort = parseSort(options.sort)
-  const key = filter ? idLookup(filter) : undefined
-  let selected: Document[]
-  if (key !== undefined) {
+  const chosen = plan(state, filter ?? {}, sort, options.collation)
+  const stats = options.stats ?? { keysExamined: 0, docsExamined: 0 }
+  const test = matcher(filter, options)
+  const deadline = options.deadline
+  let selected: Document[] = []
+  // When documents arrive in sort order (or no order is asked for), the scan stops once skip + limit matched.
+  const enough = (!sort || chosen.sorted) && limit ? skip + limit : Infinity
+  let visited = 0
+  for (const key of scanKeys(state, chosen, stats)) {
+    if (deadline !== undefined && ++visited % 256 === 0) checkDeadline(deadline)
     const document = state.docs.get(key)
-    selected = document ? [document] : []
-  } else {
-    const test = matcher(filter, options)
-    selected = []
-    // Without a sort the scan can stop once skip + limit documents matched.
-    const enough = !sort && limit ? skip + limit : Infinity
-    for (const document of state.docs.values()) {
-      if (test(document)) selected.push(document)
-      if (selected.length >= enough) break
-    }
+    if (!document) continue
+    stats.docsExamined++
+    if (test(document)) selected.push(document)
+    if (selected.length >= enough) break
   }
-  if (sort) selected = sortDocuments(selected, sort)
+  if (sort && !chosen.sorted) selected = sortDocuments(selected, sort)
   if (skip) selected = selected.slice(skip)
   if (limit) selected = selected.slice(0, limit)
   return selected

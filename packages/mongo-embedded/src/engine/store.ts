@@ -5,6 +5,7 @@ import { compileFilter } from './mingo.js'
 import { pathValues } from './compare.js'
 import { CommandError } from './errors.js'
 import { valueKey, viewOf } from './values.js'
+import { addToIndex, buildIndex, cloneIndexData, type IndexData, newIndexData, removeFromIndex } from './indexes.js'
 
 export interface IndexSpec extends Document {
   v: number
@@ -24,6 +25,8 @@ export interface CollectionState {
   indexes: IndexSpec[]
   /** index name → (index key → document key), for unique indexes other than `_id`. */
   unique: Map<string, Map<string, string>>
+  /** index name → ordered entries, for every index (the planner's data). */
+  ordered: Map<string, IndexData>
 }
 
 export type Catalog = Map<string, Map<string, CollectionState>>
@@ -42,7 +45,7 @@ export type Mutation =
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
 export function newCollection(db: string, name: string, options: Document = {}, uuid = new UUID()): CollectionState {
-  return { db, name, uuid, options, docs: new Map(), indexes: [ID_INDEX], unique: new Map() }
+  return { db, name, uuid, options, docs: new Map(), indexes: [ID_INDEX], unique: new Map(), ordered: new Map([[ID_INDEX.name, newIndexData(ID_INDEX)]]) }
 }
 
 /** A copy whose maps can change without touching the original (documents themselves are never mutated). */
@@ -52,6 +55,7 @@ export function cloneCollection(state: CollectionState): CollectionState {
     docs: new Map(state.docs),
     indexes: [...state.indexes],
     unique: new Map([...state.unique].map(([name, map]) => [name, new Map(map)])),
+    ordered: new Map([...state.ordered].map(([name, data]) => [name, cloneIndexData(data)])),
   }
 }
 
@@ -105,6 +109,8 @@ function unindex(state: CollectionState, document: Document | undefined) {
   if (!document) return
   const key = docKey(document)
   for (const spec of state.indexes) {
+    const data = state.ordered.get(spec.name)
+    if (data) removeFromIndex(spec, data, document, key)
     const map = state.unique.get(spec.name)
     if (!map) continue
     for (const indexKey of indexKeys(spec, document)) if (map.get(indexKey) === key) map.delete(indexKey)
@@ -114,9 +120,21 @@ function unindex(state: CollectionState, document: Document | undefined) {
 function reindex(state: CollectionState, document: Document) {
   const key = docKey(document)
   for (const spec of state.indexes) {
+    const data = state.ordered.get(spec.name)
+    if (data) addToIndex(spec, data, document, key)
     const map = state.unique.get(spec.name)
     if (!map) continue
     for (const indexKey of indexKeys(spec, document)) map.set(indexKey, key)
+  }
+}
+
+/** Rebuilds every index's data from the documents (after a snapshot load). */
+export function rebuildIndexes(state: CollectionState): void {
+  state.unique = new Map()
+  state.ordered = new Map()
+  for (const spec of state.indexes) {
+    if (spec.unique && spec.name !== '_id_') state.unique.set(spec.name, buildUnique(state, spec))
+    state.ordered.set(spec.name, buildIndex(spec, state.docs))
   }
 }
 
@@ -173,6 +191,7 @@ export function applyMutation(catalog: Catalog, mutation: Mutation): void {
       if (state.indexes.some((index) => index.name === mutation.spec.name)) return
       state.indexes = [...state.indexes, mutation.spec]
       if (mutation.spec.unique) state.unique.set(mutation.spec.name, buildUnique(state, mutation.spec))
+      state.ordered.set(mutation.spec.name, buildIndex(mutation.spec, state.docs))
       return
     }
     case 'dropIndex': {
@@ -180,6 +199,7 @@ export function applyMutation(catalog: Catalog, mutation: Mutation): void {
       if (!state) return
       state.indexes = state.indexes.filter((index) => index.name !== mutation.name)
       state.unique.delete(mutation.name)
+      state.ordered.delete(mutation.name)
       return
     }
     case 'options': {

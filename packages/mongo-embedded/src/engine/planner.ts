@@ -1,0 +1,187 @@
+// The query planner: picks the index whose bounds narrow a filter most (equality fields first, then one range), or one that
+// hands documents over already in the requested sort order, else a collection scan; and runs the chosen plan.
+import type { Document } from 'bson'
+import { admitsNull, combine, compareToBound, fieldConditions, type Interval, isPoint, MAX, MIN } from './bounds.js'
+import { directions, type IndexEntry } from './indexes.js'
+import type { SortSpec } from './compare.js'
+import type { CollectionState, IndexSpec } from './store.js'
+import { valueKey } from './values.js'
+
+/** Combinations of `$in` points beyond this stop bounding further fields (MongoDB caps its bounds explosion too). */
+const MAX_COMBINATIONS = 200
+
+export interface Plan {
+  stage: 'COLLSCAN' | 'IXSCAN' | 'IDHACK'
+  index?: IndexSpec
+  /** Per index field: its intervals (unbounded fields get [MinKey, MaxKey]). */
+  bounds?: Interval[][]
+  /** Whether documents come out in the requested sort order (so no in-memory sort is needed). */
+  sorted: boolean
+  /** Scan the index backwards (a sort opposite to the index's directions). */
+  reverse: boolean
+  multikey?: boolean
+  /** `_id` points: looked up by key rather than scanned. */
+  lookup?: boolean
+}
+
+export interface ScanStats {
+  keysExamined: number
+  docsExamined: number
+}
+
+const FULL: Interval = { low: MIN, lowInclusive: true, high: MAX, highInclusive: true }
+
+interface Candidate {
+  plan: Plan
+  score: number
+}
+
+/** Bounds for each field of one index, and how many leading fields they narrow. */
+function indexBounds(spec: IndexSpec, conditions: Map<string, Interval[][]>, multikey: boolean) {
+  const bounds: Interval[][] = []
+  let equalities = 0
+  let ranged = false
+  let combinations = 1
+  for (const field of Object.keys(spec.key)) {
+    const lists = conditions.get(field)
+    // Bounds stop at the first unbounded field, after a range, or when the product of points grows too large.
+    if (!lists || ranged || combinations > MAX_COMBINATIONS) {
+      bounds.push([FULL])
+      ranged = true
+      continue
+    }
+    const intervals = combine(lists, multikey)
+    if (spec.sparse && admitsNull(intervals)) return undefined
+    bounds.push(intervals)
+    combinations *= Math.max(intervals.length, 1)
+    if (intervals.every(isPoint)) equalities++
+    else ranged = true
+  }
+  const narrowed = equalities + (bounds.length > equalities && bounds[equalities]![0] !== FULL ? 1 : 0)
+  return { bounds, equalities, narrowed }
+}
+
+/** Whether scanning `bounds` of `spec` yields documents in `sort` order (forwards or backwards). */
+function sortOrder(spec: IndexSpec, bounds: Interval[][], sort: SortSpec, multikey: boolean): { sorted: boolean; reverse: boolean } {
+  const none = { sorted: false, reverse: false }
+  if (multikey) return none
+  const fields = Object.keys(spec.key)
+  const dirs = directions(spec)
+  const single = (i: number) => bounds[i]!.length === 1 && isPoint(bounds[i]![0]!)
+  // Sort keys fixed by a single-point equality do not affect the order.
+  const keys = sort.filter(([path]) => {
+    const i = fields.indexOf(path.join('.'))
+    return !(i >= 0 && single(i))
+  })
+  if (keys.length === 0) return { sorted: true, reverse: false }
+  const start = fields.indexOf(keys[0]![0].join('.'))
+  if (start < 0) return none
+  for (let i = 0; i < start; i++) if (!single(i)) return none
+  let reverse: boolean | undefined
+  for (const [offset, [path, direction]] of keys.entries()) {
+    const i = start + offset
+    if (fields[i] !== path.join('.')) return none
+    const backwards = direction !== dirs[i]
+    if (reverse !== undefined && reverse !== backwards) return none
+    reverse = backwards
+  }
+  return { sorted: true, reverse: !!reverse }
+}
+
+/** Chooses how to run `filter` (and `sort`) on one collection. */
+export function plan(state: CollectionState, filter: Document, sort: SortSpec | undefined, collation?: Document): Plan {
+  const scan: Plan = { stage: 'COLLSCAN', sorted: false, reverse: false }
+  // Index keys are in binary order; a query with a collation compares strings differently, so it scans.
+  if (collation && Object.keys(collation).length) return scan
+  const conditions = fieldConditions(filter)
+  let best: Candidate | undefined
+  for (const spec of state.indexes) {
+    const data = state.ordered.get(spec.name)
+    if (!data || spec.partialFilterExpression || spec.collation || spec.hidden) continue
+    const multikey = data.multikey > 0
+    const found = indexBounds(spec, conditions, multikey)
+    if (!found) continue
+    const order = sort ? sortOrder(spec, found.bounds, sort, multikey) : { sorted: true, reverse: false }
+    // Sort-only plans must see every document: a sparse index may not.
+    if (found.narrowed === 0 && (!sort || !order.sorted || spec.sparse)) continue
+    const isId = spec.name === '_id_'
+    const score = found.equalities * 4 + (found.narrowed > found.equalities ? 2 : 0) + (order.sorted && sort ? 1 : 0) + (spec.unique || isId ? 0.5 : 0)
+    if (best && best.score >= score) continue
+    const lookup = isId && found.equalities === 1
+    const stage = lookup && found.bounds[0]!.length === 1 ? 'IDHACK' : 'IXSCAN'
+    best = { score, plan: { stage, index: spec, bounds: found.bounds, sorted: order.sorted, reverse: order.reverse, multikey, lookup } }
+  }
+  return best?.plan ?? scan
+}
+
+/** The interval combinations of the narrowed fields, in index order. */
+function boxes(bounds: Interval[][], dirs: number[]): Interval[][] {
+  let out: Interval[][] = [[]]
+  for (const [i, intervals] of bounds.entries()) {
+    if (intervals.length === 1 && intervals[0] === FULL) break
+    const ordered = dirs[i]! < 0 ? [...intervals].reverse() : intervals
+    out = out.flatMap((box) => ordered.map((interval) => [...box, interval]))
+  }
+  return out
+}
+
+/** In index order, the low end of a box: points, then the last field's low (its high when the field descends). */
+function atOrAfterLow(box: Interval[], dirs: number[]) {
+  return (entry: IndexEntry) => {
+    for (const [i, interval] of box.entries()) {
+      const [bound, inclusive] = dirs[i]! > 0 ? [interval.low, interval.lowInclusive] : [interval.high, interval.highInclusive]
+      const c = compareToBound(entry.key[i], bound) * dirs[i]!
+      if (c !== 0) return c > 0
+      if (!inclusive) return false
+    }
+    return true
+  }
+}
+
+function beyondHigh(box: Interval[], dirs: number[]) {
+  return (entry: IndexEntry) => {
+    for (const [i, interval] of box.entries()) {
+      const [bound, inclusive] = dirs[i]! > 0 ? [interval.high, interval.highInclusive] : [interval.low, interval.lowInclusive]
+      const c = compareToBound(entry.key[i], bound) * dirs[i]!
+      if (c !== 0) return c > 0
+      if (!inclusive) return true
+    }
+    return false
+  }
+}
+
+/** The document keys a plan visits, in plan order (each once, also for multikey indexes). */
+export function* scanKeys(state: CollectionState, chosen: Plan, stats: ScanStats): Generator<string> {
+  if (chosen.stage === 'COLLSCAN') {
+    yield* state.docs.keys()
+    return
+  }
+  const spec = chosen.index!
+  if (chosen.lookup) {
+    const points = chosen.bounds![0]!
+    for (const interval of chosen.reverse ? [...points].reverse() : points) {
+      stats.keysExamined++
+      const key = valueKey(interval.low)
+      if (state.docs.has(key)) yield key
+    }
+    return
+  }
+  const data = state.ordered.get(spec.name)!
+  const dirs = directions(spec)
+  const all = boxes(chosen.bounds!, dirs)
+  const seen = chosen.multikey ? new Set<string>() : undefined
+  for (const box of chosen.reverse ? all.reverse() : all) {
+    const low = data.entries.seek(atOrAfterLow(box, dirs))
+    const beyond = beyondHigh(box, dirs)
+    const start = chosen.reverse ? data.entries.seek(beyond) : low
+    for (const entry of data.entries.walk(start, chosen.reverse)) {
+      if (chosen.reverse ? !atOrAfterLow(box, dirs)(entry) : beyond(entry)) break
+      stats.keysExamined++
+      if (seen) {
+        if (seen.has(entry.id)) continue
+        seen.add(entry.id)
+      }
+      yield entry.id
+    }
+  }
+}

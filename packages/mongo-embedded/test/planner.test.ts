@@ -1,0 +1,154 @@
+import { type Collection, type Document, Double, Int32, Long, ObjectId } from 'mongodb'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useMongo } from './support.js'
+
+const mongo = useMongo()
+
+/** The plan stages of an explain, outermost first (find and aggregate shapes). */
+function stages(explained: Document): string[] {
+  const out: string[] = []
+  let stage: Document | undefined = explained.queryPlanner?.winningPlan
+  while (stage) {
+    out.push(stage.stage)
+    stage = stage.inputStage ?? stage.queryPlan
+  }
+  return out
+}
+
+const byId = (docs: Document[]) => docs.map((d) => String(d._id)).sort()
+
+// A mix that stresses index keys: arrays (multikey), nulls, missing fields, every numeric type, strings and dates.
+function sample(): Document[] {
+  const docs: Document[] = []
+  for (let n = 0; n < 300; n++) {
+    docs.push({
+      _id: n,
+      k: n % 7 === 0 ? null : n % 11 === 0 ? [n, n + 1000] : n % 5 === 0 ? new Int32(n) : n % 3 === 0 ? Long.fromNumber(n) : new Double(n + 0.5),
+      s: `name-${String(n).padStart(3, '0')}`,
+      g: n % 10,
+      d: new Date(Date.UTC(2026, 0, 1 + (n % 28))),
+      ...(n % 13 === 0 ? {} : { m: n % 4 }),
+    })
+  }
+  docs.push({ _id: 'str', k: 'text', s: 'other', g: 3 }, { _id: 'obj', k: { a: 1 }, s: 'name-zzz', g: 4 })
+  return docs
+}
+
+describe('index-backed query planning', () => {
+  let indexed: Collection
+  let plain: Collection
+  beforeAll(async () => {
+    indexed = mongo.db().collection('indexed')
+    plain = mongo.db().collection('plain')
+    await indexed.insertMany(sample())
+    await plain.insertMany(sample())
+    await indexed.createIndex({ k: 1 })
+    await indexed.createIndex({ s: 1 })
+    await indexed.createIndex({ g: 1, m: -1 })
+    await indexed.createIndex({ d: -1 })
+  })
+
+  const queries: Document[] = [
+    { k: 35 }, { k: null }, { k: 22 }, { k: 1022 }, { k: { $in: [10, 21.5, null, 'text'] } }, { k: { $gt: 100, $lte: 200 } },
+    { k: { $lt: 50 } }, { k: { $gte: 'a' } }, { k: { a: 1 } }, { k: { $gt: 20, $lt: 30 } }, { k: { $gt: 1000, $lt: 1005 } },
+    { s: /^name-1/ }, { s: { $regex: '^name-2[0-4]' } }, { s: /^name-00?/ }, { s: /^NAME/i }, { s: /me-1/ }, { s: { $in: [/^other/, 'name-005'] } },
+    { g: 3 }, { g: 3, m: 1 }, { g: { $in: [1, 2] }, m: { $gte: 2 } }, { g: 5, m: null }, { $and: [{ g: 2 }, { m: { $lt: 3 } }] },
+    { d: { $gte: new Date(Date.UTC(2026, 0, 20)) } }, { _id: { $in: [1, 2, 'str', 999] } }, { _id: { $gte: 290 } }, { _id: { $lt: 't' , $gt: 'a'} },
+    { k: { $ne: 35 } }, { $or: [{ k: 35 }, { g: 1 }] }, { g: { $exists: false } }, { k: { $eq: [22, 1022] } },
+  ]
+
+  it('returns the same documents as a collection scan for equality, $in, ranges, prefix regexes and compound keys', async () => {
+    for (const query of queries) {
+      const want = byId(await plain.find(query).toArray())
+      const got = byId(await indexed.find(query).toArray())
+      expect({ query, got }).toEqual({ query, got: want })
+    }
+  })
+
+  it('explains IXSCAN with bounds for indexed queries, IDHACK for _id and COLLSCAN otherwise', async () => {
+    const ix = await indexed.find({ k: 25 }).explain('executionStats')
+    expect(stages(ix)).toEqual(['FETCH', 'IXSCAN'])
+    expect(ix.queryPlanner.winningPlan.inputStage).toMatchObject({ indexName: 'k_1', keyPattern: { k: 1 }, indexBounds: { k: ['[25, 25]'] } })
+    expect(ix.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 1, totalKeysExamined: 1 })
+    const compound = await indexed.find({ g: 3, m: { $gt: 1 } }).explain('executionStats')
+    expect(compound.queryPlanner.winningPlan.inputStage).toMatchObject({ indexName: 'g_1_m_-1', indexBounds: { g: ['[3, 3]'], m: ['[inf.0, 1)'] } })
+    expect(compound.executionStats.totalDocsExamined).toBe(compound.executionStats.nReturned)
+    const prefix = await indexed.find({ s: /^name-1/ }).explain()
+    expect(prefix.queryPlanner.winningPlan.inputStage.indexBounds).toEqual({ s: ['["name-1", "name-2")'] })
+    expect(stages(await indexed.find({ _id: 5 }).explain())).toEqual(['IDHACK'])
+    expect(stages(await indexed.find({ m: 1 }).explain())).toEqual(['COLLSCAN'])
+    expect(stages(await indexed.find({ s: /me-1/ }).explain())).toEqual(['COLLSCAN'])
+    expect(stages(await indexed.find({ $or: [{ k: 35 }, { g: 1 }] }).explain())).toEqual(['COLLSCAN'])
+    const counted = await indexed.countDocuments({ g: 7 })
+    expect(counted).toBe(30)
+    const aggregated = await indexed.aggregate([{ $match: { g: 7 } }, { $count: 'n' }]).explain('queryPlanner')
+    expect(JSON.stringify(aggregated)).toContain('IXSCAN')
+  })
+
+  it('serves sorts from an index in either direction, stopping at the limit', async () => {
+    const forward = await indexed.find({ g: 4 }).sort({ m: -1 }).toArray()
+    const scanned = await plain.find({ g: 4 }).sort({ m: -1 }).toArray()
+    expect(forward.map((d) => d.m ?? null)).toEqual(scanned.map((d) => d.m ?? null))
+    expect(byId(forward)).toEqual(byId(scanned))
+    expect(stages(await indexed.find({ g: 4 }).sort({ m: -1 }).explain())).toEqual(['FETCH', 'IXSCAN'])
+    const top = indexed.find({}).sort({ s: -1 }).limit(3)
+    expect((await top.toArray()).map((d) => d.s)).toEqual(['other', 'name-zzz', 'name-299'])
+    const explained = await indexed.find({}).sort({ s: -1 }).limit(3).explain('executionStats')
+    expect(stages(explained)).toEqual(['FETCH', 'IXSCAN'])
+    expect(explained.queryPlanner.winningPlan.inputStage.direction).toBe('backward')
+    expect(explained.executionStats.totalDocsExamined).toBe(3)
+    const newest = await indexed.find({ d: { $exists: true } }).sort({ d: -1 }).limit(1).toArray()
+    expect(newest[0]!.d).toEqual(new Date(Date.UTC(2026, 0, 28)))
+    // A multikey index cannot give the order (an array sorts by its smallest element): sorted in memory, still right.
+    const multikey = await indexed.find({ k: { $gte: 0 } }).sort({ k: 1 }).toArray()
+    expect(multikey.map((d) => d._id)).toEqual((await plain.find({ k: { $gte: 0 } }).sort({ k: 1 }).toArray()).map((d) => d._id))
+    expect(stages(await indexed.find({ k: { $gte: 0 } }).sort({ k: 1 }).explain())).toContain('SORT')
+  })
+
+  it('keeps indexes right through updates, deletes, transactions, rollback and dropIndex', async () => {
+    const items = mongo.db().collection('maintained')
+    await items.createIndex({ tag: 1 })
+    await items.insertMany([{ _id: new ObjectId(), tag: 'a' }, { tag: 'b' }, { tag: 'c' }])
+    await items.updateOne({ tag: 'a' }, { $set: { tag: 'z' } })
+    expect(await items.countDocuments({ tag: 'a' })).toBe(0)
+    expect(await items.countDocuments({ tag: 'z' })).toBe(1)
+    await items.replaceOne({ tag: 'b' }, { tag: ['x', 'y'] })
+    expect(await items.countDocuments({ tag: 'y' })).toBe(1)
+    await items.deleteOne({ tag: 'x' })
+    expect(await items.countDocuments({ tag: { $in: ['x', 'y', 'b'] } })).toBe(0)
+
+    const session = mongo.client().startSession()
+    try {
+      session.startTransaction()
+      await items.insertOne({ tag: 'in-txn' }, { session })
+      await items.updateOne({ tag: 'c' }, { $set: { tag: 'c2' } }, { session })
+      expect(await items.findOne({ tag: 'in-txn' }, { session })).not.toBeNull()
+      expect(await items.findOne({ tag: 'c2' }, { session })).not.toBeNull()
+      expect(await items.findOne({ tag: 'in-txn' })).toBeNull()
+      await session.abortTransaction()
+      expect(await items.findOne({ tag: 'in-txn' })).toBeNull()
+      expect(await items.findOne({ tag: 'c2' })).toBeNull()
+      expect(await items.findOne({ tag: 'c' })).not.toBeNull()
+      session.startTransaction()
+      await items.updateOne({ tag: 'c' }, { $set: { tag: 'c3' } }, { session })
+      await session.commitTransaction()
+    } finally {
+      await session.endSession()
+    }
+    expect(await items.findOne({ tag: 'c' })).toBeNull()
+    expect(await items.findOne({ tag: 'c3' })).not.toBeNull()
+    expect(stages(await items.find({ tag: 'c3' }).explain())).toEqual(['FETCH', 'IXSCAN'])
+    await items.dropIndex('tag_1')
+    expect(stages(await items.find({ tag: 'c3' }).explain())).toEqual(['COLLSCAN'])
+    expect(await items.findOne({ tag: 'c3' })).not.toBeNull()
+  })
+
+  it('skips sparse indexes for queries that match missing fields', async () => {
+    const sparse = mongo.db().collection('sparse')
+    await sparse.createIndex({ v: 1 }, { sparse: true })
+    await sparse.insertMany([{ v: 1 }, { w: 1 }, { v: null }])
+    expect(await sparse.countDocuments({ v: null })).toBe(2)
+    expect(stages(await sparse.find({ v: null }).explain())).toEqual(['COLLSCAN'])
+    expect(stages(await sparse.find({ v: 1 }).explain())).toEqual(['FETCH', 'IXSCAN'])
+  })
+})
