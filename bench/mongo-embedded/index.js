@@ -1,4 +1,5 @@
-// Embedded MongoDB through the official driver vs the same work done with mingo in-process (no wire, no BSON).
+// Embedded MongoDB through the official driver vs the same work done with mingo in-process (no wire, no BSON), or, with
+// BENCH_MONGO_BASELINE=<package dir of another build>, vs that build (say, the previous release) in the same process.
 // Rounds alternate the two sides so both see the same machine noise; each figure is the median of the rounds.
 // Needs the package built (`pnpm --filter @scraping-run/mongo-embedded build`).
 import { existsSync } from 'node:fs'
@@ -6,18 +7,19 @@ import { createRequire } from 'node:module'
 import { EventEmitter, once } from 'node:events'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-// BENCH_MONGO_PACKAGE points at another build of the package (say, the previous release) to compare figures.
-const packageDir = process.env.BENCH_MONGO_PACKAGE ?? fileURLToPath(new URL('../../packages/mongo-embedded/', import.meta.url))
-const dist = `${packageDir}dist/index.js`
-if (!existsSync(dist)) {
-  console.error('bench/mongo-embedded: build the package first (pnpm --filter @scraping-run/mongo-embedded build)')
-  process.exit(1)
+const packageDir = fileURLToPath(new URL('../../packages/mongo-embedded/', import.meta.url))
+const baselineDir = process.env.BENCH_MONGO_BASELINE
+for (const dir of [packageDir, baselineDir].filter(Boolean)) {
+  if (!existsSync(`${dir}/dist/index.js`)) {
+    console.error(`bench/mongo-embedded: build the package first (pnpm --filter @scraping-run/mongo-embedded build): ${dir}`)
+    process.exit(1)
+  }
 }
 // The driver and mingo are the package's own dependencies; resolve them from there rather than adding them to bench/.
 const require = createRequire(`${packageDir}package.json`)
 const { MongoClient, ObjectId } = require('mongodb')
 const mingo = require('mingo')
-const { startMongoEmbedded } = await import(pathToFileURL(dist).href)
+const load = async (dir) => (await import(pathToFileURL(`${dir}/dist/index.js`).href)).startMongoEmbedded
 
 const ROUNDS = 5
 const ROUND_MS = 400
@@ -35,6 +37,7 @@ async function rate(op) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const against = baselineDir ? 'baseline build' : 'mingo in-process'
 
 async function compare(name, embedded, baseline) {
   const a = []
@@ -45,72 +48,87 @@ async function compare(name, embedded, baseline) {
   }
   const ours = median(a)
   const theirs = median(b)
-  console.log(`${name.padEnd(30)} embedded ${ours.toFixed(0).padStart(8)} ops/s   mingo in-process ${theirs.toFixed(0).padStart(9)} ops/s   ratio ${(ours / theirs).toFixed(3)}`)
+  console.log(`${name.padEnd(30)} embedded ${ours.toFixed(0).padStart(8)} ops/s   ${against} ${theirs.toFixed(0).padStart(9)} ops/s   ratio ${(ours / theirs).toFixed(3)}`)
   return { name, ours, theirs }
 }
 
-/** Change-event latency (write → event delivered) on a collection of `size` documents. */
-async function changeEvents(coll, size) {
-  const stream = coll.watch([], { maxAwaitTimeMS: 1000 })
-  await stream.tryNext()
-  const emitter = new EventEmitter()
-  await compare(
-    `change event (${size})`,
-    async (n) => {
-      const [, event] = await Promise.all([coll.insertOne({ n: -n - 1 }), stream.next()])
-      if (event.fullDocument.n !== -n - 1) throw new Error('out of order')
-    },
-    async (n) => {
-      const received = once(emitter, 'change')
-      emitter.emit('change', { operationType: 'insert', fullDocument: { _id: new ObjectId(), n } })
-      await received
-    },
-  )
-  await stream.close()
+/** One side of the comparison: a server and its database, or (without a baseline build) plain arrays and mingo. */
+async function side(startServer) {
+  const server = await startServer()
+  const client = await MongoClient.connect(server.uri)
+  return { server, client, db: client.db('bench') }
 }
 
-const server = await startMongoEmbedded()
-const client = await MongoClient.connect(server.uri)
-const db = client.db('bench')
+async function timeInsertMany(label, coll, docs) {
+  const started = performance.now()
+  await coll.insertMany(docs.map((doc) => ({ ...doc })))
+  const ms = performance.now() - started
+  console.log(`insertMany ${docs.length} (${label})`.padEnd(30), `${ms.toFixed(0).padStart(8)} ms   ${((docs.length * 1000) / ms).toFixed(0)} docs/s`)
+}
+
+/** Write → event delivered, on a collection of `size` documents. */
+async function changeEvents(size, ours, theirs) {
+  const stream = ours.watch([], { maxAwaitTimeMS: 1000 })
+  await stream.tryNext()
+  const emitter = new EventEmitter()
+  const other = theirs?.watch([], { maxAwaitTimeMS: 1000 })
+  await other?.tryNext()
+  const viaStream = (coll, changes) => async (n) => {
+    const [, event] = await Promise.all([coll.insertOne({ n: -n - 1 }), changes.next()])
+    if (event.fullDocument.n !== -n - 1) throw new Error('out of order')
+  }
+  await compare(`change event (${size})`, viaStream(ours, stream), other ? viaStream(theirs, other) : async (n) => {
+    const received = once(emitter, 'change')
+    emitter.emit('change', { operationType: 'insert', fullDocument: { _id: new ObjectId(), n } })
+    await received
+  })
+  await stream.close()
+  await other?.close()
+}
+
+const mine = await side(await load(packageDir))
+const base = baselineDir ? await side(await load(baselineDir)) : undefined
 try {
-  // insertOne
-  const inserted = db.collection('inserts')
+  const inserted = mine.db.collection('inserts')
   const memory = []
-  await compare(
-    'insertOne',
-    (n) => inserted.insertOne({ n, name: `user${n}`, tags: ['a', 'b'] }),
-    async (n) => {
-      memory.push({ _id: new ObjectId(), n, name: `user${n}`, tags: ['a', 'b'] })
-    },
-  )
+  const baseInserts = base?.db.collection('inserts')
+  await compare('insertOne', (n) => inserted.insertOne({ n, name: `user${n}`, tags: ['a', 'b'] }), async (n) => {
+    if (baseInserts) await baseInserts.insertOne({ n, name: `user${n}`, tags: ['a', 'b'] })
+    else memory.push({ _id: new ObjectId(), n, name: `user${n}`, tags: ['a', 'b'] })
+  })
 
   const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number)
   const summary = []
   for (const size of SIZES) {
     const docs = Array.from({ length: size }, (_, n) => ({ _id: new ObjectId(), n, k: `key${n}`, group: n % 100, name: `user${n}` }))
-    const coll = db.collection(`reads${size}`)
-    await coll.createIndex({ k: 1 })
+    const coll = mine.db.collection(`reads${size}`)
+    const other = base?.db.collection(`reads${size}`)
     // insertMany in the driver's batches, with the `k` index maintained on every insert.
-    const started = performance.now()
-    await coll.insertMany(docs)
-    const insertMs = performance.now() - started
-    console.log(`insertMany ${size} (indexed k)`.padEnd(30), `${insertMs.toFixed(0).padStart(8)} ms   ${((size * 1000) / insertMs).toFixed(0)} docs/s`)
+    await coll.createIndex({ k: 1 })
+    await timeInsertMany('indexed k', coll, docs)
+    if (other) {
+      await other.createIndex({ k: 1 })
+      await timeInsertMany('indexed k, baseline', other, docs)
+    }
     const pick = (i) => docs[(i * 7919) % docs.length]
-    const byId = await compare(`find by _id (${size})`, (i) => coll.findOne({ _id: pick(i)._id }), async (i) => {
+    const byId = await compare(`find by _id (${size})`, (i) => coll.findOne({ _id: pick(i)._id }), other ? (i) => other.findOne({ _id: pick(i)._id }) : async (i) => {
       mingo.find(docs, { _id: pick(i)._id }).next()
     })
-    const byIndex = await compare(`find by indexed k (${size})`, (i) => coll.findOne({ k: pick(i).k }), async (i) => {
+    const byIndex = await compare(`find by indexed k (${size})`, (i) => coll.findOne({ k: pick(i).k }), other ? (i) => other.findOne({ k: pick(i).k }) : async (i) => {
       mingo.find(docs, { k: pick(i).k }).next()
     })
-    await compare(`filtered find 1% of ${size}`, (i) => coll.find({ group: i % 100, n: { $gte: 0 } }).toArray(), async (i) => {
-      mingo.find(docs, { group: i % 100, n: { $gte: 0 } }).all()
+    const filter = (i) => ({ group: i % 100, n: { $gte: 0 } })
+    await compare(`filtered find 1% of ${size}`, (i) => coll.find(filter(i)).toArray(), other ? (i) => other.find(filter(i)).toArray() : async (i) => {
+      mingo.find(docs, filter(i)).all()
     })
-    await changeEvents(coll, size)
-    summary.push(`${size}: findOne by indexed k takes ${(byId.ours / byIndex.ours).toFixed(2)}x findOne by _id`)
+    await changeEvents(size, coll, other)
+    summary.push(`${size}: findOne by indexed k takes ${(byId.ours / byIndex.ours).toFixed(2)}x findOne by _id${base ? ` (baseline build ${(byId.theirs / byIndex.theirs).toFixed(2)}x)` : ''}`)
   }
   console.log(summary.join('\n'))
   console.log('(ops/s for the change event rows = events per second with one write in flight; latency = 1000 / ops/s ms)')
 } finally {
-  await client.close()
-  await server.stop()
+  for (const { client, server } of [mine, base].filter(Boolean)) {
+    await client.close()
+    await server.stop()
+  }
 }

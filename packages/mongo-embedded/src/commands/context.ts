@@ -27,6 +27,8 @@ export interface CommandContext {
   command: Document
   session?: string
   connectionId: number
+  /** From `maxTimeMS`: when the command must give up (MaxTimeMSExpired). */
+  deadline?: number
 }
 
 export type Handler = (context: CommandContext) => Document | Promise<Document>

@@ -1,6 +1,7 @@
 // Routes a command to its handler inside the right workspace (a transaction's or the live one) and shapes errors.
 import { type Document, Long } from 'bson'
 import { CommandError } from '../engine/errors.js'
+import { deadlineOf } from '../engine/deadline.js'
 import type { Workspace } from '../engine/workspace.js'
 import { adminCommands, sessionKey } from './admin.js'
 import type { CommandContext, Handler, ServerState } from './context.js'
@@ -13,6 +14,13 @@ import { writeCommands } from './write.js'
 const handlers: Record<string, Handler> = { ...adminCommands, ...writeCommands, ...readCommands, ...ddlCommands, ...transactionCommands, ...bulkCommands }
 const NOT_IN_TRANSACTION = new Set(['count', 'listDatabases', 'dropDatabase', 'drop', 'renameCollection', 'dropIndexes'])
 const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify', 'bulkWrite'])
+
+// getMore's maxTimeMS is how long an awaitData cursor waits for new data (change streams), not a limit on work.
+const NO_TIME_LIMIT = new Set(['getMore', 'hello', 'isMaster', 'ismaster'])
+
+function timeLimit(name: string, command: Document): number | undefined {
+  return NO_TIME_LIMIT.has(name) ? undefined : deadlineOf(command)
+}
 
 export function errorReply(error: unknown): Document {
   if (error instanceof CommandError) {
@@ -33,7 +41,7 @@ export async function runCommand(server: ServerState, command: Document, connect
     const db = typeof command.$db === 'string' ? command.$db : 'admin'
     const session = sessionKey(command.lsid)
     try {
-      reply = await execute(server, handler, name!, { server, ws: server.engine, db, command, session, connectionId })
+      reply = await execute(server, handler, name!, { server, ws: server.engine, db, command, session, connectionId, deadline: timeLimit(name!, command) })
       const concern = command.writeConcern as Document | undefined
       // One node can never acknowledge w > 1: MongoDB applies the write and reports the concern as unsatisfiable.
       if (reply.ok === 1 && concern && typeof concern.w !== 'string' && Number(concern.w) > 1) {

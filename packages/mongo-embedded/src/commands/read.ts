@@ -9,6 +9,7 @@ import { docKey } from '../engine/store.js'
 import { idFirst, retype, toNumber, toView, valueKey, viewOf } from '../engine/values.js'
 import { type CommandContext, collectionName, type Handler, insertDocument } from './context.js'
 import { runUpdate } from './write.js'
+import { checkDeadline } from '../engine/deadline.js'
 import { explain } from './explain.js'
 
 const find: Handler = (context) => {
@@ -19,7 +20,7 @@ const find: Handler = (context) => {
   let limit = toNumber(command.limit) ?? 0
   const singleBatch = !!command.singleBatch || limit < 0
   limit = Math.abs(limit)
-  const selected = selectDocuments(context.ws.collection(context.db, name), filter, { sort: command.sort as Document, skip: toNumber(command.skip), limit, let: command.let as Document })
+  const selected = selectDocuments(context.ws.collection(context.db, name), filter, { sort: command.sort as Document, skip: toNumber(command.skip), limit, let: command.let as Document, deadline: context.deadline })
   const documents = projectDocuments(selected, command.projection as Document | undefined, filter)
   return context.server.cursors.first(`${context.db}.${name}`, documents, { batchSize: command.batchSize, singleBatch, session: context.session })
 }
@@ -38,7 +39,7 @@ const killCursors: Handler = (context) => context.server.cursors.kill(((context.
 const count: Handler = (context) => {
   const name = collectionName(context, 'count')
   const command = context.command
-  const selected = selectDocuments(context.ws.collection(context.db, name), (command.query as Document) ?? {}, { skip: toNumber(command.skip), limit: toNumber(command.limit) })
+  const selected = selectDocuments(context.ws.collection(context.db, name), (command.query as Document) ?? {}, { skip: toNumber(command.skip), limit: toNumber(command.limit), deadline: context.deadline })
   return { n: selected.length, ok: 1 }
 }
 
@@ -47,7 +48,7 @@ const distinct: Handler = (context) => {
   const key = context.command.key
   if (typeof key !== 'string') throw badValue('key must be a string')
   const seen = new Map<string, unknown>()
-  for (const document of selectDocuments(context.ws.collection(context.db, name), (context.command.query as Document) ?? {})) {
+  for (const document of selectDocuments(context.ws.collection(context.db, name), (context.command.query as Document) ?? {}, { deadline: context.deadline })) {
     for (const value of pathValues(document, key.split('.')).flatMap((v) => (Array.isArray(v) ? v : [v]))) {
       const id = valueKey(value)
       if (!seen.has(id)) seen.set(id, value)
@@ -61,18 +62,27 @@ function resolver(context: CommandContext) {
   return (name: string) => [...(context.ws.collection(context.db, name)?.docs.values() ?? [])].map(viewOf)
 }
 
+/** The pipeline's input, checking the deadline as stages pull documents through. */
+function* timed(documents: Document[], deadline: number | undefined): Generator<Document> {
+  for (const [index, document] of documents.entries()) {
+    if (deadline !== undefined && index % 256 === 0) checkDeadline(deadline)
+    yield document
+  }
+}
+
 /** Runs a pipeline (without its $out/$merge) over stored documents and types the results back to BSON. */
 export function aggregateDocuments(context: CommandContext, source: Document[], pipeline: Document[]): Document[] {
   const byId = new Map<string, Document>()
   for (const document of source) byId.set(docKey(document), document)
   let results: Document[]
   try {
-    results = runPipeline(source.map(viewOf), toView(pipeline) as Document[], {
+    results = runPipeline(timed(source.map(viewOf), context.deadline), toView(pipeline) as Document[], {
       collectionResolver: resolver(context),
       processingMode: ProcessingMode.CLONE_INPUT,
       variables: evaluateLet(context.command.let as Document | undefined),
     })
   } catch (error) {
+    if (error instanceof CommandError) throw error
     throw new CommandError(2, 'BadValue', (error as Error).message)
   }
   return results.map((result) => {
@@ -131,8 +141,9 @@ const aggregate: Handler = (context) => {
   const filters: Document[] = []
   while (leading < stages.length && Object.keys(stages[leading]!).length === 1 && '$match' in stages[leading]!) filters.push(stages[leading++]!.$match as Document)
   const filter = filters.length === 0 ? {} : filters.length === 1 ? filters[0]! : { $and: filters }
-  const source = collectionLess ? [] : selectDocuments(context.ws.collection(context.db, name), filter, { let: command.let as Document })
+  const source = collectionLess ? [] : selectDocuments(context.ws.collection(context.db, name), filter, { let: command.let as Document, deadline: context.deadline })
   const results = leading === stages.length ? source : aggregateDocuments(context, source, stages.slice(leading))
+  checkDeadline(context.deadline)
   if (writes) {
     writeStage(context, last, results)
     return context.server.cursors.first(`${context.db}.${name}`, [])

@@ -89,7 +89,7 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
   }
   const state = context.ws.collection(context.db, name)
   const variables = evaluateLet(context.command.let as Document | undefined)
-  const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let })
+  const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let, deadline: context.deadline })
   if (matched.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 }
     const seed = idFirst(seedFromFilter(filter))
@@ -145,7 +145,7 @@ const update: Handler = (context) => {
 /** One delete statement; returns the deleted documents. */
 export function runDelete(context: CommandContext, name: string, filter: Document, limit: number, sort?: Document): Document[] {
   const state = context.ws.collection(context.db, name)
-  const matched = selectDocuments(state, filter, { limit, sort, let: context.command.let })
+  const matched = selectDocuments(state, filter, { limit, sort, let: context.command.let, deadline: context.deadline })
   for (const before of matched) context.ws.write({ op: 'delete', db: context.db, coll: name, key: docKey(before), before })
   return matched
 }

@@ -5,7 +5,7 @@ import { admitsNull, combine, compareToBound, fieldConditions, type Interval, is
 import { directions, type IndexEntry } from './indexes.js'
 import type { SortSpec } from './compare.js'
 import type { CollectionState, IndexSpec } from './store.js'
-import { valueKey } from './values.js'
+import { bsonType, toNumber, valueKey } from './values.js'
 
 /** Combinations of `$in` points beyond this stop bounding further fields (MongoDB caps its bounds explosion too). */
 const MAX_COMBINATIONS = 200
@@ -22,6 +22,8 @@ export interface Plan {
   multikey?: boolean
   /** `_id` points: looked up by key rather than scanned. */
   lookup?: boolean
+  /** The index alone decides the filter (one equality on a non-multikey index's first field), so it is not re-run. */
+  exact?: boolean
 }
 
 export interface ScanStats {
@@ -109,12 +111,27 @@ export function plan(state: CollectionState, filter: Document, sort: SortSpec | 
     if (best && best.score >= score) continue
     const lookup = isId && found.equalities === 1
     const stage = lookup && found.bounds[0]!.length === 1 ? 'IDHACK' : 'IXSCAN'
-    best = { score, plan: { stage, index: spec, bounds: found.bounds, sorted: order.sorted, reverse: order.reverse, multikey, lookup } }
+    const exact = !multikey && isExactEquality(filter, Object.keys(spec.key)[0]!)
+    best = { score, plan: { stage, index: spec, bounds: found.bounds, sorted: order.sorted, reverse: order.reverse, multikey, lookup, exact } }
   }
   return best?.plan ?? scan
 }
 
 /** The interval combinations of the narrowed fields, in index order. */
+/** `{field: v}` or `{field: {$eq: v}}` alone, with `v` a scalar whose index equality is exactly the filter's. */
+function isExactEquality(filter: Document, field: string): boolean {
+  const keys = Object.keys(filter)
+  if (keys.length !== 1 || keys[0] !== field) return false
+  let value = filter[field]
+  if (value !== null && typeof value === 'object' && !bsonType(value) && !(value instanceof Date) && !Array.isArray(value)) {
+    const operators = Object.keys(value)
+    if (operators.length !== 1 || operators[0] !== '$eq') return false
+    value = (value as Document).$eq
+  }
+  if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value)) || value instanceof Date) return true
+  return ['ObjectId', 'Int32', 'Long', 'Double'].includes(bsonType(value) ?? '') && !Number.isNaN(toNumber(value))
+}
+
 function boxes(bounds: Interval[][], dirs: number[]): Interval[][] {
   let out: Interval[][] = [[]]
   for (const [i, intervals] of bounds.entries()) {
@@ -150,12 +167,20 @@ function beyondHigh(box: Interval[], dirs: number[]) {
   }
 }
 
-/** The document keys a plan visits, in plan order (each once, also for multikey indexes). */
-export function* scanKeys(state: CollectionState, chosen: Plan, stats: ScanStats): Generator<string> {
-  if (chosen.stage === 'COLLSCAN') {
-    yield* state.docs.keys()
-    return
+/** The documents a plan visits, in plan order (each once, also for multikey indexes). */
+export function scanDocuments(state: CollectionState, chosen: Plan, stats: ScanStats): Iterable<Document> {
+  if (chosen.stage === 'COLLSCAN') return state.docs.values()
+  return fetch(state, scanKeys(state, chosen, stats))
+}
+
+function* fetch(state: CollectionState, keys: Iterable<string>): Generator<Document> {
+  for (const key of keys) {
+    const document = state.docs.get(key)
+    if (document) yield document
   }
+}
+
+function* scanKeys(state: CollectionState, chosen: Plan, stats: ScanStats): Generator<string> {
   const spec = chosen.index!
   if (chosen.lookup) {
     const points = chosen.bounds![0]!

@@ -6,7 +6,7 @@ import { badValue } from './errors.js'
 import { compileFilter, evaluateLet, mingoOptions } from './mingo.js'
 import type { CollectionState } from './store.js'
 import { bsonType, idFirst, retype, toNumber, toView, viewOf } from './values.js'
-import { plan, type ScanStats, scanKeys } from './planner.js'
+import { plan, type ScanStats, scanDocuments } from './planner.js'
 import { checkDeadline } from './deadline.js'
 
 export interface SelectOptions {
@@ -40,20 +40,19 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
   const sort = parseSort(options.sort)
   const chosen = plan(state, filter ?? {}, sort, options.collation)
   const stats = options.stats ?? { keysExamined: 0, docsExamined: 0 }
-  const test = matcher(filter, options)
+  // An exact plan (equality on one field, answered by the index alone) needs no filter compiled.
+  const test = chosen.exact ? undefined : matcher(filter, options)
   const deadline = options.deadline
   let selected: Document[] = []
   // When documents arrive in sort order (or no order is asked for), the scan stops once skip + limit matched.
   const enough = (!sort || chosen.sorted) && limit ? skip + limit : Infinity
   let visited = 0
-  for (const key of scanKeys(state, chosen, stats)) {
-    if (deadline !== undefined && ++visited % 256 === 0) checkDeadline(deadline)
-    const document = state.docs.get(key)
-    if (!document) continue
-    stats.docsExamined++
-    if (test(document)) selected.push(document)
+  for (const document of scanDocuments(state, chosen, stats)) {
+    if ((++visited & 255) === 0 && deadline !== undefined) checkDeadline(deadline)
+    if (!test || test(document)) selected.push(document)
     if (selected.length >= enough) break
   }
+  stats.docsExamined += visited
   if (sort && !chosen.sorted) selected = sortDocuments(selected, sort)
   if (skip) selected = selected.slice(skip)
   if (limit) selected = selected.slice(0, limit)
