@@ -42,9 +42,11 @@ const against = baselineDir ? 'baseline build' : 'mingo in-process'
 async function compare(name, embedded, baseline) {
   const a = []
   const b = []
+  // Who goes first alternates too, so garbage one side leaves behind is collected on both sides' time alike.
   for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2) b.push(await rate(baseline))
     a.push(await rate(embedded))
-    b.push(await rate(baseline))
+    if (!(round % 2)) b.push(await rate(baseline))
   }
   const ours = median(a)
   const theirs = median(b)
@@ -59,11 +61,27 @@ async function side(startServer) {
   return { server, client, db: client.db('bench') }
 }
 
-async function timeInsertMany(label, coll, docs) {
+/** insertMany of `docs` into a fresh collection with a `k` index, in ms (the driver splits it into batches). */
+async function insertManyMs(db, name, docs) {
+  const coll = db.collection(name)
+  await coll.drop().catch(() => {})
+  await coll.createIndex({ k: 1 })
   const started = performance.now()
   await coll.insertMany(docs.map((doc) => ({ ...doc })))
-  const ms = performance.now() - started
-  console.log(`insertMany ${docs.length} (${label})`.padEnd(30), `${ms.toFixed(0).padStart(8)} ms   ${((docs.length * 1000) / ms).toFixed(0)} docs/s`)
+  return performance.now() - started
+}
+
+/** insertMany rounds, alternating sides as `compare` does; leaves `name` filled on both sides. */
+async function insertMany(name, docs) {
+  const ours = []
+  const theirs = []
+  for (let round = 0; round < (base ? 3 : 1); round++) {
+    ours.push(await insertManyMs(mine.db, name, docs))
+    if (base) theirs.push(await insertManyMs(base.db, name, docs))
+  }
+  const rate = (ms) => ((docs.length * 1000) / ms).toFixed(0).padStart(8)
+  const other = base ? `   baseline build ${rate(median(theirs))} docs/s   ratio ${(median(theirs) / median(ours)).toFixed(3)}` : ''
+  console.log(`insertMany ${docs.length} (indexed k)`.padEnd(30), `embedded ${rate(median(ours))} docs/s${other}`)
 }
 
 /** Write → event delivered, on a collection of `size` documents. */
@@ -101,15 +119,9 @@ try {
   const summary = []
   for (const size of SIZES) {
     const docs = Array.from({ length: size }, (_, n) => ({ _id: new ObjectId(), n, k: `key${n}`, group: n % 100, name: `user${n}` }))
+    await insertMany(`reads${size}`, docs)
     const coll = mine.db.collection(`reads${size}`)
     const other = base?.db.collection(`reads${size}`)
-    // insertMany in the driver's batches, with the `k` index maintained on every insert.
-    await coll.createIndex({ k: 1 })
-    await timeInsertMany('indexed k', coll, docs)
-    if (other) {
-      await other.createIndex({ k: 1 })
-      await timeInsertMany('indexed k, baseline', other, docs)
-    }
     const pick = (i) => docs[(i * 7919) % docs.length]
     const byId = await compare(`find by _id (${size})`, (i) => coll.findOne({ _id: pick(i)._id }), other ? (i) => other.findOne({ _id: pick(i)._id }) : async (i) => {
       mingo.find(docs, { _id: pick(i)._id }).next()

@@ -8,6 +8,8 @@ import { checkUnique, type CollectionState, docKey } from '../engine/store.js'
 import { bsonType, idFirst, toView } from '../engine/values.js'
 import type { Engine, Workspace } from '../engine/workspace.js'
 import { MAX_BSON_OBJECT_SIZE } from '../wire/codec.js'
+import { validateWrite } from '../engine/validation.js'
+import { assertNotView } from './views.js'
 
 export interface ServerState {
   engine: Engine
@@ -67,6 +69,7 @@ export function insertDocument(context: CommandContext, name: string, input: Doc
     throw new CommandError(2, 'BadValue', `_id fields may not contain '$'-prefixed fields: ${Object.keys(id).find((key) => key.startsWith('$'))} is not valid for storage.`)
   }
   checkSize(document)
+  assertNotView(context, name)
   const state = ensureCollection(context, name)
   if (state.docs.has(docKey(document))) {
     const id = document._id
@@ -77,6 +80,7 @@ export function insertDocument(context: CommandContext, name: string, input: Doc
     })
   }
   checkUnique(state, document)
+  validateWrite(state.options, document, undefined, context.command)
   context.ws.write({ op: 'put', db: context.db, coll: name, doc: document, kind: 'insert' })
   return document
 }

@@ -5,11 +5,16 @@ import { matcher } from '../engine/query.js'
 import { buildUnique, type IndexSpec } from '../engine/store.js'
 import { toNumber, valueKey } from '../engine/values.js'
 import { collectionName, type Handler } from './context.js'
+import { checkValidatorOptions } from '../engine/validation.js'
+import { assertNotView, checkViewOptions, isView } from './views.js'
 
 const create: Handler = (context) => {
   const name = collectionName(context, 'create')
   if (context.ws.collection(context.db, name)) throw new CommandError(48, 'NamespaceExists', `Collection ${context.db}.${name} already exists.`)
   const { create: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...options } = context.command
+  checkValidatorOptions(options)
+  checkViewOptions(options)
+  if (options.viewOn !== undefined) options.pipeline ??= []
   context.ws.write({ op: 'create', db: context.db, coll: name, options, uuid: new UUID() })
   return { ok: 1 }
 }
@@ -25,13 +30,11 @@ const drop: Handler = (context) => {
 const listCollections: Handler = (context) => {
   const entries = context.ws
     .collections(context.db)
-    .map((state) => ({
-      name: state.name,
-      type: 'collection',
-      options: state.options,
-      info: { readOnly: false, uuid: state.uuid },
-      idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
-    }))
+    .map((state) =>
+      isView(state)
+        ? { name: state.name, type: 'view', options: state.options, info: { readOnly: true } }
+        : { name: state.name, type: 'collection', options: state.options, info: { readOnly: false, uuid: state.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } },
+    )
     .filter(matcher((context.command.filter as Document) ?? {}))
     .map((entry) => (context.command.nameOnly ? { name: entry.name, type: entry.type } : entry))
   return context.server.cursors.first(`${context.db}.$cmd.listCollections`, entries, { batchSize: (context.command.cursor as Document)?.batchSize })
@@ -47,6 +50,7 @@ const createIndexes: Handler = (context) => {
   const name = collectionName(context, 'createIndexes')
   const specs = context.command.indexes
   if (!Array.isArray(specs) || specs.length === 0) throw badValue('Must specify at least one index to create')
+  assertNotView(context, name)
   let state = context.ws.collection(context.db, name)
   const createdCollectionAutomatically = !state
   if (!state) {
@@ -151,6 +155,7 @@ const collMod: Handler = (context) => {
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
   const { collMod: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...changes } = context.command
+  checkValidatorOptions(changes)
   context.ws.write({ op: 'options', db: context.db, coll: name, options: { ...state.options, ...changes } })
   return { ok: 1 }
 }

@@ -11,6 +11,8 @@ import { type CommandContext, collectionName, type Handler, insertDocument } fro
 import { runUpdate } from './write.js'
 import { checkDeadline } from '../engine/deadline.js'
 import { explain } from './explain.js'
+import { readStages, resolveView } from './views.js'
+import { parseCollation } from '../engine/collation.js'
 
 const find: Handler = (context) => {
   const name = collectionName(context, 'find')
@@ -20,8 +22,15 @@ const find: Handler = (context) => {
   let limit = toNumber(command.limit) ?? 0
   const singleBatch = !!command.singleBatch || limit < 0
   limit = Math.abs(limit)
-  const selected = selectDocuments(context.ws.collection(context.db, name), filter, { sort: command.sort as Document, skip: toNumber(command.skip), limit, let: command.let as Document, deadline: context.deadline })
-  const documents = projectDocuments(selected, command.projection as Document | undefined, filter)
+  const view = resolveView(context, name)
+  const skip = toNumber(command.skip)
+  const documents = view
+    ? viewDocuments(context, view, readStages(filter, { sort: command.sort, skip, limit, projection: command.projection }))
+    : projectDocuments(
+        selectDocuments(context.ws.collection(context.db, name), filter, { sort: command.sort as Document, skip, limit, let: command.let as Document, deadline: context.deadline, collation: command.collation as Document }),
+        command.projection as Document | undefined,
+        filter,
+      )
   return context.server.cursors.first(`${context.db}.${name}`, documents, { batchSize: command.batchSize, singleBatch, session: context.session })
 }
 
@@ -39,7 +48,12 @@ const killCursors: Handler = (context) => context.server.cursors.kill(((context.
 const count: Handler = (context) => {
   const name = collectionName(context, 'count')
   const command = context.command
-  const selected = selectDocuments(context.ws.collection(context.db, name), (command.query as Document) ?? {}, { skip: toNumber(command.skip), limit: toNumber(command.limit), deadline: context.deadline })
+  const query = (command.query as Document) ?? {}
+  const [skip, limit] = [toNumber(command.skip), toNumber(command.limit)]
+  const view = resolveView(context, name)
+  const selected = view
+    ? viewDocuments(context, view, readStages(query, { skip, limit }))
+    : selectDocuments(context.ws.collection(context.db, name), query, { skip, limit, deadline: context.deadline, collation: command.collation as Document })
   return { n: selected.length, ok: 1 }
 }
 
@@ -48,13 +62,24 @@ const distinct: Handler = (context) => {
   const key = context.command.key
   if (typeof key !== 'string') throw badValue('key must be a string')
   const seen = new Map<string, unknown>()
-  for (const document of selectDocuments(context.ws.collection(context.db, name), (context.command.query as Document) ?? {}, { deadline: context.deadline })) {
+  const query = (context.command.query as Document) ?? {}
+  const view = resolveView(context, name)
+  const documents = view
+    ? viewDocuments(context, view, readStages(query, {}))
+    : selectDocuments(context.ws.collection(context.db, name), query, { deadline: context.deadline, collation: context.command.collation as Document })
+  for (const document of documents) {
     for (const value of pathValues(document, key.split('.')).flatMap((v) => (Array.isArray(v) ? v : [v]))) {
       const id = valueKey(value)
       if (!seen.has(id)) seen.set(id, value)
     }
   }
   return { values: [...seen.values()], ok: 1 }
+}
+
+/** A read on a view: its pipeline on the source collection, then the read's own stages. */
+function viewDocuments(context: CommandContext, view: { source: string; pipeline: Document[] }, stages: Document[]): Document[] {
+  const source = selectDocuments(context.ws.collection(context.db, view.source), {}, { deadline: context.deadline })
+  return aggregateDocuments(context, source, [...view.pipeline, ...stages])
 }
 
 /** The documents a collection holds, as views, for $lookup/$unionWith/$graphLookup. */
@@ -79,6 +104,7 @@ export function aggregateDocuments(context: CommandContext, source: Document[], 
     results = runPipeline(timed(source.map(viewOf), context.deadline), toView(pipeline) as Document[], {
       collectionResolver: resolver(context),
       processingMode: ProcessingMode.CLONE_INPUT,
+      ...(parseCollation(context.command.collation) ? { collation: context.command.collation as never } : {}),
       variables: evaluateLet(context.command.let as Document | undefined),
     })
   } catch (error) {
@@ -141,8 +167,14 @@ const aggregate: Handler = (context) => {
   const filters: Document[] = []
   while (leading < stages.length && Object.keys(stages[leading]!).length === 1 && '$match' in stages[leading]!) filters.push(stages[leading++]!.$match as Document)
   const filter = filters.length === 0 ? {} : filters.length === 1 ? filters[0]! : { $and: filters }
-  const source = collectionLess ? [] : selectDocuments(context.ws.collection(context.db, name), filter, { let: command.let as Document, deadline: context.deadline })
-  const results = leading === stages.length ? source : aggregateDocuments(context, source, stages.slice(leading))
+  const view = collectionLess ? undefined : resolveView(context, name)
+  const state = context.ws.collection(context.db, view ? view.source : name)
+  let results: Document[]
+  if (view) results = aggregateDocuments(context, selectDocuments(state, {}, { deadline: context.deadline }), [...view.pipeline, ...stages])
+  else {
+    const source = collectionLess ? [] : selectDocuments(state, filter, { let: command.let as Document, deadline: context.deadline, collation: command.collation as Document })
+    results = leading === stages.length ? source : aggregateDocuments(context, source, stages.slice(leading))
+  }
   checkDeadline(context.deadline)
   if (writes) {
     writeStage(context, last, results)

@@ -8,6 +8,7 @@ import type { CollectionState } from './store.js'
 import { bsonType, idFirst, retype, toNumber, toView, viewOf } from './values.js'
 import { plan, type ScanStats, scanDocuments } from './planner.js'
 import { checkDeadline } from './deadline.js'
+import { foldFilter, foldValue, parseCollation } from './collation.js'
 
 export interface SelectOptions {
   sort?: Document
@@ -23,12 +24,14 @@ export interface SelectOptions {
 
 export function matcher(filter: Document | undefined, options: SelectOptions = {}): (document: Document) => boolean {
   if (!filter || Object.keys(filter).length === 0) return () => true
+  const fold = parseCollation(options.collation)?.fold
   let test: (view: Document) => boolean
   try {
-    test = compileFilter(toView(filter) as Document, options.let ? mingoOptions({ variables: evaluateLet(options.let) }) : undefined)
+    test = compileFilter(toView(fold ? foldFilter(filter, fold) : filter) as Document, options.let ? mingoOptions({ variables: evaluateLet(options.let) }) : undefined)
   } catch (error) {
     throw badValue((error as Error).message)
   }
+  if (fold) return (document) => test(foldValue(viewOf(document), fold) as Document)
   return (document) => test(viewOf(document))
 }
 
@@ -38,7 +41,8 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
   const skip = toNumber(options.skip) ?? 0
   const limit = Math.abs(toNumber(options.limit) ?? 0)
   const sort = parseSort(options.sort)
-  const chosen = plan(state, filter ?? {}, sort, options.collation)
+  const collation = parseCollation(options.collation)
+  const chosen = plan(state, filter ?? {}, sort, collation ? options.collation : undefined)
   const stats = options.stats ?? { keysExamined: 0, docsExamined: 0 }
   // An exact plan (equality on one field, answered by the index alone) needs no filter compiled.
   const test = chosen.exact ? undefined : matcher(filter, options)
@@ -53,7 +57,7 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
     if (selected.length >= enough) break
   }
   stats.docsExamined += visited
-  if (sort && !chosen.sorted) selected = sortDocuments(selected, sort)
+  if (sort && !chosen.sorted) selected = sortDocuments(selected, sort, collation?.compare)
   if (skip) selected = selected.slice(skip)
   if (limit) selected = selected.slice(0, limit)
   return selected
