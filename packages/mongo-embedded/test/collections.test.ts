@@ -133,8 +133,8 @@ describe('MongoDB 7.0 compatibility', () => {
   it('stores and finds a null _id (the driver replaces a null _id on insertOne, so this uses the insert command)', async () => {
     const db = mongo.db()
     await db.command({ insert: 'nulls', documents: [{ _id: null, a: 1 }] })
-    expect(await db.collection('nulls').countDocuments({ _id: null })).toBe(1)
-    expect(await db.collection('nulls').findOne({ _id: null })).toEqual({ _id: null, a: 1 })
+    expect(await db.collection<{ _id: null; a?: number }>('nulls').countDocuments({ _id: null })).toBe(1)
+    expect(await db.collection<{ _id: null; a?: number }>('nulls').findOne({ _id: null })).toEqual({ _id: null, a: 1 })
     const duplicate = await db.command({ insert: 'nulls', documents: [{ _id: null }] })
     expect(duplicate.writeErrors[0].code).toBe(11000)
   })

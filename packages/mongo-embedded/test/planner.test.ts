@@ -35,11 +35,11 @@ function sample(): Document[] {
 }
 
 describe('index-backed query planning', () => {
-  let indexed: Collection
-  let plain: Collection
+  let indexed: Collection<Document>
+  let plain: Collection<Document>
   beforeAll(async () => {
-    indexed = mongo.db().collection('indexed')
-    plain = mongo.db().collection('plain')
+    indexed = mongo.db().collection<Document>('indexed')
+    plain = mongo.db().collection<Document>('plain')
     await indexed.insertMany(sample())
     await plain.insertMany(sample())
     await indexed.createIndex({ k: 1 })
@@ -75,7 +75,7 @@ describe('index-backed query planning', () => {
     expect(compound.executionStats.totalDocsExamined).toBe(compound.executionStats.nReturned)
     const prefix = await indexed.find({ s: /^name-1/ }).explain()
     expect(prefix.queryPlanner.winningPlan.inputStage.indexBounds).toEqual({ s: ['["name-1", "name-2")'] })
-    expect(stages(await indexed.find({ _id: 5 }).explain())).toEqual(['IDHACK'])
+    expect(stages(await indexed.find({ _id: 5 } as Document).explain())).toEqual(['IDHACK'])
     expect(stages(await indexed.find({ m: 1 }).explain())).toEqual(['COLLSCAN'])
     expect(stages(await indexed.find({ s: /me-1/ }).explain())).toEqual(['COLLSCAN'])
     expect(stages(await indexed.find({ $or: [{ k: 35 }, { g: 1 }] }).explain())).toEqual(['COLLSCAN'])
