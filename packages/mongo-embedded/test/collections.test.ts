@@ -139,3 +139,29 @@ describe('MongoDB 7.0 compatibility', () => {
     expect(duplicate.writeErrors[0].code).toBe(11000)
   })
 })
+
+describe('aggregation extras', () => {
+  it('reports keyPattern and keyValue when $merge with whenMatched fail hits an existing document', async () => {
+    const db = mongo.db()
+    await db.collection<{ _id: number; v: string }>('merge-src').insertMany([{ _id: 1, v: 'a' }, { _id: 2, v: 'b' }])
+    await db.collection<{ _id: number; v: string }>('merge-dst').insertOne({ _id: 2, v: 'old' })
+    const error = await errorOf(db.collection('merge-src').aggregate([{ $merge: { into: 'merge-dst', whenMatched: 'fail' } }]).toArray())
+    expect({ code: error.code, keyPattern: error.keyPattern, keyValue: error.keyValue }).toEqual({ code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 2 } })
+    expect(error.message).toContain('index: _id_ dup key: { _id: 2 }')
+  })
+
+  it('lists the sessions in use with $listLocalSessions on admin', async () => {
+    const session = mongo.client().startSession()
+    try {
+      await mongo.db().collection('touch').insertOne({ a: 1 }, { session })
+      const listed = await mongo.client().db('admin').aggregate([{ $listLocalSessions: {} }]).toArray()
+      const ids = listed.map((entry) => entry._id.id.toString('hex'))
+      expect(ids).toContain(session.id!.id.toString('hex'))
+      expect(listed[0]).toMatchObject({ _id: { uid: expect.anything() }, lastUse: expect.any(Date) })
+      const error = await errorOf(mongo.db().collection('touch').aggregate([{ $listLocalSessions: {} }]).toArray())
+      expect(error.code).toBe(50787)
+    } finally {
+      await session.endSession()
+    }
+  })
+})

@@ -40,6 +40,7 @@ export async function runCommand(server: ServerState, command: Document, connect
   } else {
     const db = typeof command.$db === 'string' ? command.$db : 'admin'
     const session = sessionKey(command.lsid)
+    if (session) server.sessions.get(session).id = (command.lsid as Document).id
     try {
       reply = await execute(server, handler, name!, { server, ws: server.engine, db, command, session, connectionId, deadline: timeLimit(name!, command) })
       const concern = command.writeConcern as Document | undefined

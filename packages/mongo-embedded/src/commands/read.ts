@@ -1,5 +1,6 @@
 // find, getMore, killCursors, count, distinct, aggregate.
-import { type Document, Long } from 'bson'
+import { createHash } from 'node:crypto'
+import { Binary, type Document, Long } from 'bson'
 import { ProcessingMode } from 'mingo'
 import { pathValues } from '../engine/compare.js'
 import { badValue, CommandError } from '../engine/errors.js'
@@ -143,12 +144,36 @@ function writeStage(context: CommandContext, stage: Document, results: Document[
       if (whenNotMatched === 'insert') insertDocument(target, into.coll, document)
       continue
     }
-    if (whenMatched === 'fail') throw new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${target.db}.${into.coll}`)
+    if (whenMatched === 'fail') throw mergeDuplicate(target, into.coll, on, filter)
     if (whenMatched === 'keepExisting') continue
     const { _id, ...fields } = document
     const u = Array.isArray(whenMatched) ? whenMatched : whenMatched === 'replace' ? fields : { $set: fields }
     runUpdate(target, into.coll, { q: { _id: existing._id }, u: u as Document })
   }
+}
+
+// With no users, every session belongs to the same (empty) user: MongoDB's uid is the SHA-256 of the user name.
+const NO_USER_UID = new Binary(createHash('sha256').update('').digest())
+
+/** `{$listLocalSessions: {}}` on `admin` (collection-less): the sessions this server holds, then the rest of the pipeline. */
+function listLocalSessions(context: CommandContext, collectionLess: boolean, rest: Document[]): Document {
+  if (!collectionLess || context.db !== 'admin') {
+    throw new CommandError(50787, 'Location50787', '$listLocalSessions must be run against the \'admin\' database with {aggregate: 1}')
+  }
+  const sessions = context.server.sessions.list().map(({ id, lastUsed }) => ({ _id: { id, uid: NO_USER_UID }, lastUse: new Date(lastUsed) }))
+  const results = rest.length ? aggregateDocuments(context, sessions, rest) : sessions
+  return context.server.cursors.first('admin.$cmd.aggregate', results, { batchSize: (context.command.cursor as Document | undefined)?.batchSize, session: context.session })
+}
+
+/** $merge with whenMatched 'fail': MongoDB's duplicate key error on the index behind the `on` fields. */
+function mergeDuplicate(context: CommandContext, coll: string, on: string[], keyValue: Document): CommandError {
+  const keyPattern = Object.fromEntries(on.map((field) => [field, 1]))
+  const index = context.ws.collection(context.db, coll)?.indexes.find((spec) => valueKey(Object.keys(spec.key)) === valueKey(on))
+  const shown = on.map((field) => `${field}: ${JSON.stringify(toView(keyValue[field]))}`).join(', ')
+  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${context.db}.${coll} index: ${index?.name ?? '_id_'} dup key: { ${shown} }`, {
+    keyPattern,
+    keyValue,
+  })
 }
 
 const aggregate: Handler = (context) => {
@@ -158,6 +183,7 @@ const aggregate: Handler = (context) => {
   const first = pipeline[0] as Document | undefined
   if (first && '$changeStream' in first) return context.server.changes.open(context, pipeline as Document[])
   const collectionLess = command.aggregate === 1 || (typeof command.aggregate === 'object' && toNumber(command.aggregate) === 1)
+  if (first && '$listLocalSessions' in first) return listLocalSessions(context, collectionLess, pipeline.slice(1) as Document[])
   const name = collectionLess ? '' : collectionName(context, 'aggregate')
   const last = pipeline[pipeline.length - 1] as Document | undefined
   const writes = last && ('$out' in last || '$merge' in last)
