@@ -37,6 +37,17 @@ export function entryComparator(spec: KeyedSpec): (a: IndexEntry, b: IndexEntry)
     const generic = entryComparator({ key: { _id_: 1 } })
     return (a, b) => (a.id.charCodeAt(0) === 111 && b.id.charCodeAt(0) === 111 ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : generic(a, b))
   }
+  if (dirs.length === 1) {
+    // One field: strings (the usual key) compare directly, without the BSON type ladder.
+    const direction = dirs[0]!
+    return (a, b) => {
+      const x = a.key[0]
+      const y = b.key[0]
+      const c = typeof x === 'string' && typeof y === 'string' ? (x < y ? -1 : x > y ? 1 : 0) : compareValues(x, y)
+      if (c) return c * direction
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+    }
+  }
   return (a, b) => {
     for (let i = 0; i < dirs.length; i++) {
       const c = compareValues(a.key[i], b.key[i])

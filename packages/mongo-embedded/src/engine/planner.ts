@@ -4,7 +4,7 @@ import type { Document } from 'bson'
 import { admitsNull, combine, compareToBound, fieldConditions, type Interval, isPoint, MAX, MIN } from './bounds.js'
 import { directions, type IndexEntry } from './indexes.js'
 import type { SortSpec } from './compare.js'
-import type { CollectionState, IndexSpec } from './store.js'
+import { type CollectionState, type IndexSpec, orderedIndex } from './store.js'
 import { bsonType, toNumber, valueKey } from './values.js'
 
 /** Combinations of `$in` points beyond this stop bounding further fields (MongoDB caps its bounds explosion too). */
@@ -99,8 +99,8 @@ export function plan(state: CollectionState, filter: Document, sort: SortSpec | 
   let best: Candidate | undefined
   for (const spec of state.indexes) {
     const data = state.ordered.get(spec.name)
-    if (!data || spec.partialFilterExpression || spec.collation || spec.hidden) continue
-    const multikey = data.multikey > 0
+    if ((!data && spec.name !== '_id_') || spec.partialFilterExpression || spec.collation || spec.hidden) continue
+    const multikey = (data?.multikey ?? 0) > 0
     const found = indexBounds(spec, conditions, multikey)
     if (!found) continue
     const order = sort ? sortOrder(spec, found.bounds, sort, multikey) : { sorted: true, reverse: false }
@@ -191,7 +191,7 @@ function* scanKeys(state: CollectionState, chosen: Plan, stats: ScanStats): Gene
     }
     return
   }
-  const data = state.ordered.get(spec.name)!
+  const data = orderedIndex(state, spec)
   const dirs = directions(spec)
   const all = boxes(chosen.bounds!, dirs)
   const seen = chosen.multikey ? new Set<string>() : undefined

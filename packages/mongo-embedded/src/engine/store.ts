@@ -5,7 +5,7 @@ import { compileFilter } from './mingo.js'
 import { pathValues } from './compare.js'
 import { CommandError } from './errors.js'
 import { valueKey, viewOf } from './values.js'
-import { addToIndex, buildIndex, cloneIndexData, type IndexData, newIndexData, removeFromIndex } from './indexes.js'
+import { addToIndex, buildIndex, cloneIndexData, type IndexData, removeFromIndex } from './indexes.js'
 
 export interface IndexSpec extends Document {
   v: number
@@ -25,7 +25,10 @@ export interface CollectionState {
   indexes: IndexSpec[]
   /** index name → (index key → document key), for unique indexes other than `_id`. */
   unique: Map<string, Map<string, string>>
-  /** index name → ordered entries, for every index (the planner's data). */
+  /**
+   * index name → ordered entries (the planner's data), for every index but `_id`, whose order is built on the first query
+   * that needs it (a range or sort on `_id`; equality uses `docs`) and kept from then on, so plain inserts skip it.
+   */
   ordered: Map<string, IndexData>
 }
 
@@ -45,7 +48,7 @@ export type Mutation =
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
 export function newCollection(db: string, name: string, options: Document = {}, uuid = new UUID()): CollectionState {
-  return { db, name, uuid, options, docs: new Map(), indexes: [ID_INDEX], unique: new Map(), ordered: new Map([[ID_INDEX.name, newIndexData(ID_INDEX)]]) }
+  return { db, name, uuid, options, docs: new Map(), indexes: [ID_INDEX], unique: new Map(), ordered: new Map() }
 }
 
 /** A copy whose maps can change without touching the original (documents themselves are never mutated). */
@@ -134,8 +137,15 @@ export function rebuildIndexes(state: CollectionState): void {
   state.ordered = new Map()
   for (const spec of state.indexes) {
     if (spec.unique && spec.name !== '_id_') state.unique.set(spec.name, buildUnique(state, spec))
-    state.ordered.set(spec.name, buildIndex(spec, state.docs))
+    if (spec.name !== ID_INDEX.name) state.ordered.set(spec.name, buildIndex(spec, state.docs))
   }
+}
+
+/** The ordered data of an index, built now for `_id` if no query needed it before. */
+export function orderedIndex(state: CollectionState, spec: IndexSpec): IndexData {
+  let data = state.ordered.get(spec.name)
+  if (!data) state.ordered.set(spec.name, (data = buildIndex(spec, state.docs)))
+  return data
 }
 
 /** Builds a unique index's key map, refusing (11000) when existing documents already collide. */
