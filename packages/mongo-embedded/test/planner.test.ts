@@ -143,6 +143,19 @@ describe('index-backed query planning', () => {
     expect(await items.findOne({ tag: 'c3' })).not.toBeNull()
   })
 
+  it('answers _id ranges and sorts from the _id index, kept up to date after its first use', async () => {
+    const ids = mongo.db().collection<{ _id: number; v?: number }>('ids')
+    await ids.insertMany([{ _id: 5 }, { _id: 1 }, { _id: 3 }])
+    expect((await ids.find({ _id: { $gt: 1 } }).toArray()).map((d) => d._id)).toEqual([3, 5])
+    await ids.insertMany([{ _id: 4 }, { _id: 0 }])
+    await ids.deleteOne({ _id: 5 })
+    expect((await ids.find({ _id: { $gt: 1 } }).toArray()).map((d) => d._id)).toEqual([3, 4])
+    expect((await ids.find().sort({ _id: -1 }).limit(2).toArray()).map((d) => d._id)).toEqual([4, 3])
+    const explained = await ids.find({ _id: { $gt: 1 } }).explain('executionStats')
+    expect(explained.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: '_id_' })
+    expect(explained.executionStats.totalDocsExamined).toBe(2)
+  })
+
   it('skips sparse indexes for queries that match missing fields', async () => {
     const sparse = mongo.db().collection('sparse')
     await sparse.createIndex({ v: 1 }, { sparse: true })
