@@ -110,7 +110,7 @@ const dropIndexes: Handler = (context) => {
     if (index === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index')
     if (!state.indexes.some((spec) => spec.name === index)) throw new CommandError(27, 'IndexNotFound', `index not found with name [${index}]`)
   }
-  for (const index of names) context.ws.write({ op: 'dropIndex', db: context.db, coll: name, name: index })
+  for (const index of names) context.ws.write({ op: 'dropIndex', db: context.db, coll: name, name: index, spec: state.indexes.find((spec) => spec.name === index) })
   return { nIndexesWas: was, ok: 1 }
 }
 
@@ -156,7 +156,7 @@ const collMod: Handler = (context) => {
   if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
   const { collMod: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...changes } = context.command
   checkValidatorOptions(changes)
-  context.ws.write({ op: 'options', db: context.db, coll: name, options: { ...state.options, ...changes } })
+  context.ws.write({ op: 'options', db: context.db, coll: name, options: { ...state.options, ...changes }, changes, before: state.options })
   return { ok: 1 }
 }
 

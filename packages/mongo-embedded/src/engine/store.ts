@@ -41,9 +41,9 @@ export type Mutation =
   | { op: 'drop'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; spec: IndexSpec }
-  | { op: 'dropIndex'; db: string; coll: string; name: string }
+  | { op: 'dropIndex'; db: string; coll: string; name: string; spec?: IndexSpec }
   | { op: 'rename'; db: string; coll: string; toDb: string; toColl: string }
-  | { op: 'options'; db: string; coll: string; options: Document }
+  | { op: 'options'; db: string; coll: string; options: Document; changes?: Document; before?: Document }
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
