@@ -121,7 +121,8 @@ export class ChangeHub {
     return !!(this.engine.collection(db, coll)?.options.changeStreamPreAndPostImages as Document | undefined)?.enabled
   }
 
-  private wait(ms: number): Promise<void> {
+  /** Resolves at the next commit, or after `ms` (tailable cursors and change-stream getMores wait on it). */
+  waitForCommit(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer)
@@ -228,7 +229,7 @@ export class ChangeHub {
           }
           const remaining = deadline - Date.now()
           if (batch.length || closed || remaining <= 0) return batch
-          await hub.wait(remaining)
+          await hub.waitForCommit(remaining)
         }
       },
       extra: () => ({ postBatchResumeToken: token(position) }),

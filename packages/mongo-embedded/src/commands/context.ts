@@ -10,6 +10,7 @@ import type { Engine, Workspace } from '../engine/workspace.js'
 import { MAX_BSON_OBJECT_SIZE } from '../wire/codec.js'
 import { validateWrite } from '../engine/validation.js'
 import { assertNotView } from './views.js'
+import { evictCapped, isCapped } from './capped.js'
 
 export interface ServerState {
   engine: Engine
@@ -82,6 +83,7 @@ export function insertDocument(context: CommandContext, name: string, input: Doc
   checkUnique(state, document)
   validateWrite(state.options, document, undefined, context.command)
   context.ws.write({ op: 'put', db: context.db, coll: name, doc: document, kind: 'insert' })
+  if (isCapped(state.options)) evictCapped(context, name)
   return document
 }
 

@@ -7,6 +7,7 @@ import { toNumber, valueKey } from '../engine/values.js'
 import { collectionName, type Handler } from './context.js'
 import { checkValidatorOptions } from '../engine/validation.js'
 import { assertNotView, checkViewOptions, isView } from './views.js'
+import { checkCappedOptions } from './capped.js'
 
 const create: Handler = (context) => {
   const name = collectionName(context, 'create')
@@ -14,6 +15,7 @@ const create: Handler = (context) => {
   const { create: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...options } = context.command
   checkValidatorOptions(options)
   checkViewOptions(options)
+  checkCappedOptions(options)
   if (options.viewOn !== undefined) options.pipeline ??= []
   context.ws.write({ op: 'create', db: context.db, coll: name, options, uuid: new UUID() })
   return { ok: 1 }

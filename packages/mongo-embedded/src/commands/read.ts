@@ -13,6 +13,7 @@ import { runUpdate } from './write.js'
 import { checkDeadline } from '../engine/deadline.js'
 import { explain } from './explain.js'
 import { readStages, resolveView } from './views.js'
+import { tailableFind } from './capped.js'
 import { parseCollation } from '../engine/collation.js'
 
 const find: Handler = (context) => {
@@ -23,6 +24,7 @@ const find: Handler = (context) => {
   let limit = toNumber(command.limit) ?? 0
   const singleBatch = !!command.singleBatch || limit < 0
   limit = Math.abs(limit)
+  if (command.tailable === true) return tailableFind(context, name, filter)
   const view = resolveView(context, name)
   const skip = toNumber(command.skip)
   const documents = view

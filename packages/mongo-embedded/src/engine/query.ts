@@ -6,7 +6,7 @@ import { badValue } from './errors.js'
 import { compileFilter, evaluateLet, mingoOptions } from './mingo.js'
 import type { CollectionState } from './store.js'
 import { bsonType, idFirst, retype, toNumber, toView, viewOf } from './values.js'
-import { plan, type ScanStats, scanDocuments } from './planner.js'
+import { plan, type Plan, type ScanStats, scanDocuments } from './planner.js'
 import { checkDeadline } from './deadline.js'
 import { foldFilter, foldValue, parseCollation } from './collation.js'
 
@@ -40,9 +40,11 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
   if (!state) return []
   const skip = toNumber(options.skip) ?? 0
   const limit = Math.abs(toNumber(options.limit) ?? 0)
-  const sort = parseSort(options.sort)
+  // `{$natural: ±1}`: insertion order, forwards or backwards, from a collection scan.
+  const natural = options.sort && Object.keys(options.sort).length === 1 && '$natural' in options.sort ? (toNumber(options.sort.$natural) ?? 1) : undefined
+  const sort = natural === undefined ? parseSort(options.sort) : undefined
   const collation = parseCollation(options.collation)
-  const chosen = plan(state, filter ?? {}, sort, collation ? options.collation : undefined)
+  const chosen: Plan = natural === undefined ? plan(state, filter ?? {}, sort, collation ? options.collation : undefined) : { stage: 'COLLSCAN', sorted: true, reverse: natural < 0 }
   const stats = options.stats ?? { keysExamined: 0, docsExamined: 0 }
   // An exact plan (equality on one field, answered by the index alone) needs no filter compiled.
   const test = chosen.exact ? undefined : matcher(filter, options)
@@ -51,7 +53,8 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
   // When documents arrive in sort order (or no order is asked for), the scan stops once skip + limit matched.
   const enough = (!sort || chosen.sorted) && limit ? skip + limit : Infinity
   let visited = 0
-  for (const document of scanDocuments(state, chosen, stats)) {
+  const documents = chosen.stage === 'COLLSCAN' && chosen.reverse ? [...state.docs.values()].reverse() : scanDocuments(state, chosen, stats)
+  for (const document of documents) {
     if ((++visited & 255) === 0 && deadline !== undefined) checkDeadline(deadline)
     if (!test || test(document)) selected.push(document)
     if (selected.length >= enough) break
