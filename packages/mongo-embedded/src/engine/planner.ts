@@ -142,71 +142,76 @@ function boxes(bounds: Interval[][], dirs: number[]): Interval[][] {
   return out
 }
 
-/** In index order, the low end of a box: points, then the last field's low (its high when the field descends). */
-function atOrAfterLow(box: Interval[], dirs: number[]) {
-  return (entry: IndexEntry) => {
-    for (const [i, interval] of box.entries()) {
-      const [bound, inclusive] = dirs[i]! > 0 ? [interval.low, interval.lowInclusive] : [interval.high, interval.highInclusive]
-      const c = compareToBound(entry.key[i], bound) * dirs[i]!
-      if (c !== 0) return c > 0
-      if (!inclusive) return false
-    }
-    return true
+interface Edges {
+  bounds: unknown[]
+  inclusive: boolean[]
+}
+
+/** A box's low (or high) end in index order: a descending field's low end is its interval's high. */
+function edges(box: Interval[], dirs: number[], high: boolean): Edges {
+  const takeHigh = (i: number) => (dirs[i]! > 0) === high
+  return {
+    bounds: box.map((interval, i) => (takeHigh(i) ? interval.high : interval.low)),
+    inclusive: box.map((interval, i) => (takeHigh(i) ? interval.highInclusive : interval.lowInclusive)),
   }
 }
 
-function beyondHigh(box: Interval[], dirs: number[]) {
-  return (entry: IndexEntry) => {
-    for (const [i, interval] of box.entries()) {
-      const [bound, inclusive] = dirs[i]! > 0 ? [interval.high, interval.highInclusive] : [interval.low, interval.lowInclusive]
-      const c = compareToBound(entry.key[i], bound) * dirs[i]!
-      if (c !== 0) return c > 0
-      if (!inclusive) return true
-    }
-    return false
+/** Whether an entry is at or after a box's low end, in index order. */
+function atOrAfter(entry: IndexEntry, low: Edges, dirs: number[]): boolean {
+  for (let i = 0; i < low.bounds.length; i++) {
+    const c = compareToBound(entry.key[i], low.bounds[i]) * dirs[i]!
+    if (c !== 0) return c > 0
+    if (!low.inclusive[i]) return false
   }
+  return true
 }
 
-/** The documents a plan visits, in plan order (each once, also for multikey indexes). */
-export function scanDocuments(state: CollectionState, chosen: Plan, stats: ScanStats): Iterable<Document> {
-  if (chosen.stage === 'COLLSCAN') return state.docs.values()
-  return fetch(state, scanKeys(state, chosen, stats))
-}
-
-function* fetch(state: CollectionState, keys: Iterable<string>): Generator<Document> {
-  for (const key of keys) {
-    const document = state.docs.get(key)
-    if (document) yield document
+/** Whether an entry is past a box's high end, in index order. */
+function beyond(entry: IndexEntry, high: Edges, dirs: number[]): boolean {
+  for (let i = 0; i < high.bounds.length; i++) {
+    const c = compareToBound(entry.key[i], high.bounds[i]) * dirs[i]!
+    if (c !== 0) return c > 0
+    if (!high.inclusive[i]) return true
   }
+  return false
 }
 
-function* scanKeys(state: CollectionState, chosen: Plan, stats: ScanStats): Generator<string> {
-  const spec = chosen.index!
+/** Calls `visit` with each document a plan yields, in plan order (each once, also for multikey indexes), until it returns false. */
+export function visitDocuments(state: CollectionState, chosen: Plan, stats: ScanStats, visit: (document: Document) => boolean): void {
+  if (chosen.stage === 'COLLSCAN') {
+    const documents = chosen.reverse ? [...state.docs.values()].reverse() : state.docs.values()
+    for (const document of documents) if (!visit(document)) return
+    return
+  }
   if (chosen.lookup) {
     const points = chosen.bounds![0]!
     for (const interval of chosen.reverse ? [...points].reverse() : points) {
       stats.keysExamined++
-      const key = valueKey(interval.low)
-      if (state.docs.has(key)) yield key
+      const document = state.docs.get(valueKey(interval.low))
+      if (document && !visit(document)) return
     }
     return
   }
-  const data = orderedIndex(state, spec)
-  const dirs = directions(spec)
+  const entries = orderedIndex(state, chosen.index!).entries
+  const dirs = directions(chosen.index!)
   const all = boxes(chosen.bounds!, dirs)
   const seen = chosen.multikey ? new Set<string>() : undefined
   for (const box of chosen.reverse ? all.reverse() : all) {
-    const low = data.entries.seek(atOrAfterLow(box, dirs))
-    const beyond = beyondHigh(box, dirs)
-    const start = chosen.reverse ? data.entries.seek(beyond) : low
-    for (const entry of data.entries.walk(start, chosen.reverse)) {
-      if (chosen.reverse ? !atOrAfterLow(box, dirs)(entry) : beyond(entry)) break
+    const low = edges(box, dirs, false)
+    const high = edges(box, dirs, true)
+    const start = chosen.reverse ? entries.seek((entry) => beyond(entry, high, dirs)) : entries.seek((entry) => atOrAfter(entry, low, dirs))
+    let stopped = false
+    entries.each(start, chosen.reverse, (entry) => {
+      if (chosen.reverse ? !atOrAfter(entry, low, dirs) : beyond(entry, high, dirs)) return false
       stats.keysExamined++
       if (seen) {
-        if (seen.has(entry.id)) continue
+        if (seen.has(entry.id)) return true
         seen.add(entry.id)
       }
-      yield entry.id
-    }
+      const document = state.docs.get(entry.id)
+      if (document && !visit(document)) return !(stopped = true)
+      return true
+    })
+    if (stopped) return
   }
 }

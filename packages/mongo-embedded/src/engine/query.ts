@@ -6,7 +6,7 @@ import { badValue } from './errors.js'
 import { compileFilter, evaluateLet, mingoOptions } from './mingo.js'
 import type { CollectionState } from './store.js'
 import { bsonType, idFirst, retype, toNumber, toView, viewOf } from './values.js'
-import { plan, type Plan, type ScanStats, scanDocuments } from './planner.js'
+import { plan, type Plan, type ScanStats, visitDocuments } from './planner.js'
 import { checkDeadline } from './deadline.js'
 import { foldFilter, foldValue, parseCollation } from './collation.js'
 
@@ -53,12 +53,11 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
   // When documents arrive in sort order (or no order is asked for), the scan stops once skip + limit matched.
   const enough = (!sort || chosen.sorted) && limit ? skip + limit : Infinity
   let visited = 0
-  const documents = chosen.stage === 'COLLSCAN' && chosen.reverse ? [...state.docs.values()].reverse() : scanDocuments(state, chosen, stats)
-  for (const document of documents) {
+  visitDocuments(state, chosen, stats, (document) => {
     if ((++visited & 255) === 0 && deadline !== undefined) checkDeadline(deadline)
     if (!test || test(document)) selected.push(document)
-    if (selected.length >= enough) break
-  }
+    return selected.length < enough
+  })
   stats.docsExamined += visited
   if (sort && !chosen.sorted) selected = sortDocuments(selected, sort, collation?.compare)
   if (skip) selected = selected.slice(skip)

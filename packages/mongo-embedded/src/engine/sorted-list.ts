@@ -57,30 +57,23 @@ export class SortedList<T> {
     return { chunk, index: lowerIndex(this.chunks[chunk]!, atOrAfter) }
   }
 
-  /** Items from `start` forwards (or, with `reverse`, from just before `start` backwards). */
-  *walk(start: Position, reverse = false): Generator<T> {
-    let { chunk, index } = start
+  /** Calls `fn` on items from `start` forwards (or, with `reverse`, from just before `start` backwards) until it returns false. */
+  each(start: Position, reverse: boolean, fn: (item: T) => boolean): void {
     if (!reverse) {
-      for (; chunk < this.chunks.length; chunk++, index = 0) {
+      for (let chunk = start.chunk, index = start.index; chunk < this.chunks.length; chunk++, index = 0) {
         const items = this.chunks[chunk]!
-        for (; index < items.length; index++) yield items[index]!
+        for (; index < items.length; index++) if (!fn(items[index]!)) return
       }
       return
     }
-    index--
+    let chunk = Math.min(start.chunk, this.chunks.length)
+    let index = chunk < this.chunks.length ? start.index - 1 : -1
     for (;;) {
       while (index < 0) {
-        chunk--
-        if (chunk < 0) return
+        if (--chunk < 0) return
         index = this.chunks[chunk]!.length - 1
       }
-      if (chunk >= this.chunks.length) {
-        chunk = this.chunks.length - 1
-        if (chunk < 0) return
-        index = this.chunks[chunk]!.length - 1
-        continue
-      }
-      yield this.chunks[chunk]![index]!
+      if (!fn(this.chunks[chunk]![index]!)) return
       index--
     }
   }
