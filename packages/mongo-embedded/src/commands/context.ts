@@ -4,6 +4,7 @@ import type { ChangeHub } from '../changes/hub.js'
 import type { Cursors } from '../engine/cursors.js'
 import { CommandError, invalidNamespace } from '../engine/errors.js'
 import type { Sessions } from '../engine/sessions.js'
+import type { Snapshots } from '../engine/snapshots.js'
 import { checkUnique, type CollectionState, docKey } from '../engine/store.js'
 import { bsonType, idFirst, toView } from '../engine/values.js'
 import type { Engine, Workspace } from '../engine/workspace.js'
@@ -17,6 +18,7 @@ export interface ServerState {
   cursors: Cursors
   sessions: Sessions
   changes: ChangeHub
+  snapshots: Snapshots
   /** `host:port` as advertised in hello. */
   address: string
   startedAt: number
