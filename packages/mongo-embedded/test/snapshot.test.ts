@@ -21,7 +21,7 @@ describe('snapshot reads', () => {
       expect((await b.find({}, { session }).toArray()).map((d) => d.n)).toEqual([1])
       expect(await a.aggregate([{ $count: 'n' }], { session }).toArray()).toEqual([{ n: 1 }])
       expect(await b.distinct('n', {}, { session })).toEqual([1])
-      expect(session.snapshotTime).toBeDefined()
+      expect((session as unknown as { snapshotTime?: unknown }).snapshotTime).toBeDefined()
     } finally {
       await session.endSession()
     }
