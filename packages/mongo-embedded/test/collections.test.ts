@@ -165,3 +165,16 @@ describe('aggregation extras', () => {
     }
   })
 })
+
+describe('clustered collections', () => {
+  it('lists the clustered _id index and the clusteredIndex option', async () => {
+    const db = mongo.db()
+    const clustered = await db.createCollection('clustered', { clusteredIndex: { key: { _id: 1 }, unique: true, name: 'by_id' } })
+    await clustered.insertOne({ _id: 1 as never, a: 1 })
+    expect(await clustered.listIndexes().toArray()).toEqual([{ v: 2, key: { _id: 1 }, name: 'by_id', unique: true, clustered: true }])
+    const [entry] = await db.listCollections({ name: 'clustered' }).toArray()
+    expect(entry).toMatchObject({ options: { clusteredIndex: { key: { _id: 1 }, unique: true, name: 'by_id' } } })
+    expect((entry as { idIndex?: unknown }).idIndex).toBeUndefined()
+    expect((await errorOf(db.createCollection('bad-clustered', { clusteredIndex: { key: { a: 1 }, unique: true } }))).code).toBe(2)
+  })
+})

@@ -16,9 +16,19 @@ const create: Handler = (context) => {
   checkValidatorOptions(options)
   checkViewOptions(options)
   checkCappedOptions(options)
+  if (options.clusteredIndex !== undefined) options.clusteredIndex = clusteredIndex(options.clusteredIndex)
   if (options.viewOn !== undefined) options.pipeline ??= []
   context.ws.write({ op: 'create', db: context.db, coll: name, options, uuid: new UUID() })
   return { ok: 1 }
+}
+
+/** `clusteredIndex` of a create: only `{key: {_id: 1}, unique: true}` exists, as in MongoDB. */
+function clusteredIndex(spec: unknown): Document {
+  const index = spec as Document
+  if (index === null || typeof index !== 'object' || valueKey(index.key) !== valueKey({ _id: 1 }) || index.unique !== true) {
+    throw badValue("The clusteredIndex option must be { key: { _id: 1 }, unique: true }")
+  }
+  return { v: 2, key: { _id: 1 }, name: typeof index.name === 'string' ? index.name : '_id_', unique: true }
 }
 
 const drop: Handler = (context) => {
@@ -35,7 +45,10 @@ const listCollections: Handler = (context) => {
     .map((state) =>
       isView(state)
         ? { name: state.name, type: 'view', options: state.options, info: { readOnly: true } }
-        : { name: state.name, type: 'collection', options: state.options, info: { readOnly: false, uuid: state.uuid }, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } },
+        : {
+            name: state.name, type: 'collection', options: state.options, info: { readOnly: false, uuid: state.uuid },
+            ...(state.options.clusteredIndex ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
+          },
     )
     .filter(matcher((context.command.filter as Document) ?? {}))
     .map((entry) => (context.command.nameOnly ? { name: entry.name, type: entry.type } : entry))
@@ -90,7 +103,10 @@ const listIndexes: Handler = (context) => {
   const name = collectionName(context, 'listIndexes')
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
-  return context.server.cursors.first(`${context.db}.${name}`, state.indexes, { batchSize: (context.command.cursor as Document)?.batchSize })
+  // A clustered collection lists its _id index as the clustered index it is.
+  const clustered = state.options.clusteredIndex as Document | undefined
+  const indexes = clustered ? state.indexes.map((spec) => (spec.name === '_id_' ? { ...clustered, clustered: true } : spec)) : state.indexes
+  return context.server.cursors.first(`${context.db}.${name}`, indexes, { batchSize: (context.command.cursor as Document)?.batchSize })
 }
 
 const dropIndexes: Handler = (context) => {
