@@ -1,10 +1,10 @@
 // The query planner: picks the index whose bounds narrow a filter most (equality fields first, then one range), or one that
 // hands documents over already in the requested sort order, else a collection scan; and runs the chosen plan.
 import type { Document } from 'bson'
-import { admitsNull, combine, compareToBound, fieldConditions, type Interval, isPoint, MAX, MIN } from './bounds.js'
+import { admitsNull, combine, compareToBound, fieldConditions, type Interval, isPoint, MAX, MIN, point } from './bounds.js'
 import { directions, type IndexEntry } from './indexes.js'
 import type { SortSpec } from './compare.js'
-import { type CollectionState, type IndexSpec, orderedIndex } from './store.js'
+import { type CollectionState, ID_INDEX, type IndexSpec, orderedIndex } from './store.js'
 import { bsonType, toNumber, valueKey } from './values.js'
 
 /** Combinations of `$in` points beyond this stop bounding further fields (MongoDB caps its bounds explosion too). */
@@ -95,6 +95,12 @@ export function plan(state: CollectionState, filter: Document, sort: SortSpec | 
   const scan: Plan = { stage: 'COLLSCAN', sorted: false, reverse: false }
   // Index keys are in binary order; a query with a collation compares strings differently, so it scans.
   if (collation && Object.keys(collation).length) return scan
+  // The most common query of all, `{_id: <value>}`, goes straight to its document.
+  if (isExactEquality(filter, '_id')) {
+    const id = state.indexes.find((spec) => spec.name === ID_INDEX.name) ?? ID_INDEX
+    const value = isPlainObject(filter._id) ? (filter._id as Document).$eq : filter._id
+    return { stage: 'IDHACK', index: id, bounds: [[point(value)]], sorted: true, reverse: false, lookup: true, exact: true }
+  }
   const conditions = fieldConditions(filter)
   let best: Candidate | undefined
   for (const spec of state.indexes) {
@@ -119,11 +125,13 @@ export function plan(state: CollectionState, filter: Document, sort: SortSpec | 
 
 /** The interval combinations of the narrowed fields, in index order. */
 /** `{field: v}` or `{field: {$eq: v}}` alone, with `v` a scalar whose index equality is exactly the filter's. */
+const isPlainObject = (value: unknown) => value !== null && typeof value === 'object' && !bsonType(value) && !(value instanceof Date) && !Array.isArray(value)
+
 function isExactEquality(filter: Document, field: string): boolean {
   const keys = Object.keys(filter)
   if (keys.length !== 1 || keys[0] !== field) return false
   let value = filter[field]
-  if (value !== null && typeof value === 'object' && !bsonType(value) && !(value instanceof Date) && !Array.isArray(value)) {
+  if (isPlainObject(value)) {
     const operators = Object.keys(value)
     if (operators.length !== 1 || operators[0] !== '$eq') return false
     value = (value as Document).$eq
