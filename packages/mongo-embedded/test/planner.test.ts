@@ -156,6 +156,18 @@ describe('index-backed query planning', () => {
     expect(explained.executionStats.totalDocsExamined).toBe(2)
   })
 
+  it('follows hint: an index by name or key pattern, or $natural for a collection scan', async () => {
+    const byName = await indexed.find({ g: 2, k: 22 }).hint('g_1_m_-1').explain('executionStats')
+    expect(byName.queryPlanner.winningPlan.inputStage).toMatchObject({ indexName: 'g_1_m_-1', indexBounds: { g: ['[2, 2]'] } })
+    expect(byName.executionStats.nReturned).toBe(1)
+    const byKey = await indexed.find({ m: 1 }).hint({ s: 1 }).explain()
+    expect(byKey.queryPlanner.winningPlan.inputStage).toMatchObject({ indexName: 's_1', indexBounds: { s: ['[MinKey, MaxKey]'] } })
+    expect(byId(await indexed.find({ m: 1 }).hint({ s: 1 }).toArray())).toEqual(byId(await plain.find({ m: 1 }).toArray()))
+    expect(stages(await indexed.find({ k: 25 }).hint({ $natural: 1 }).explain())).toEqual(['COLLSCAN'])
+    expect(await indexed.countDocuments({ g: 3 }, { hint: 'g_1_m_-1' })).toBe(await plain.countDocuments({ g: 3 }))
+    await expect(indexed.find({ k: 25 }).hint('nope').toArray()).rejects.toMatchObject({ code: 2 })
+  })
+
   it('skips sparse indexes for queries that match missing fields', async () => {
     const sparse = mongo.db().collection('sparse')
     await sparse.createIndex({ v: 1 }, { sparse: true })

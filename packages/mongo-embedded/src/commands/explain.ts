@@ -52,13 +52,14 @@ interface Explained {
   skip?: number
   limit?: number
   collation?: Document
+  hint?: unknown
 }
 
 function describe(inner: Document, verb: string): Explained {
   const collection = inner[verb] as string
   switch (verb) {
     case 'find':
-      return { collection, filter: (inner.filter as Document) ?? {}, sort: inner.sort as Document, skip: toNumber(inner.skip), limit: toNumber(inner.limit), collation: inner.collation as Document }
+      return { collection, filter: (inner.filter as Document) ?? {}, sort: inner.sort as Document, skip: toNumber(inner.skip), limit: toNumber(inner.limit), collation: inner.collation as Document, hint: inner.hint }
     case 'count':
     case 'distinct':
       return { collection, filter: (inner.query as Document) ?? {}, collation: inner.collation as Document }
@@ -87,7 +88,7 @@ export const explain: Handler = (context) => {
   const what = describe(inner, verb)
   const state = context.ws.collection(context.db, name)
   const sortSpec = parseSort(what.sort)
-  const chosen: Plan = state ? plan(state, what.filter, sortSpec, what.collation) : { stage: 'COLLSCAN', sorted: false, reverse: false }
+  const chosen: Plan = state ? plan(state, what.filter, sortSpec, what.collation, what.hint) : { stage: 'COLLSCAN', sorted: false, reverse: false }
   const winningPlan = planStage(chosen, what.filter, what.sort)
   const reply: Document = {
     explainVersion: '1',
@@ -97,7 +98,7 @@ export const explain: Handler = (context) => {
   if (verbosity !== 'queryPlanner') {
     const stats: ScanStats = { keysExamined: 0, docsExamined: 0 }
     const start = performance.now()
-    const found = selectDocuments(state, what.filter, { sort: what.sort, skip: what.skip, limit: what.limit, collation: what.collation, stats })
+    const found = selectDocuments(state, what.filter, { sort: what.sort, skip: what.skip, limit: what.limit, collation: what.collation, hint: what.hint, stats })
     reply.executionStats = {
       executionSuccess: true, nReturned: found.length, executionTimeMillis: Math.round(performance.now() - start),
       totalKeysExamined: stats.keysExamined, totalDocsExamined: stats.docsExamined, executionStages: winningPlan,

@@ -30,7 +30,7 @@ const find: Handler = (context) => {
   const documents = view
     ? viewDocuments(context, view, readStages(filter, { sort: command.sort, skip, limit, projection: command.projection }))
     : projectDocuments(
-        selectDocuments(context.ws.collection(context.db, name), filter, { sort: command.sort as Document, skip, limit, let: command.let as Document, deadline: context.deadline, collation: command.collation as Document }),
+        selectDocuments(context.ws.collection(context.db, name), filter, { sort: command.sort as Document, skip, limit, let: command.let as Document, deadline: context.deadline, collation: command.collation as Document, hint: command.hint }),
         command.projection as Document | undefined,
         filter,
       )
@@ -56,7 +56,7 @@ const count: Handler = (context) => {
   const view = resolveView(context, name)
   const selected = view
     ? viewDocuments(context, view, readStages(query, { skip, limit }))
-    : selectDocuments(context.ws.collection(context.db, name), query, { skip, limit, deadline: context.deadline, collation: command.collation as Document })
+    : selectDocuments(context.ws.collection(context.db, name), query, { skip, limit, deadline: context.deadline, collation: command.collation as Document, hint: command.hint })
   return { n: selected.length, ok: 1 }
 }
 
@@ -200,7 +200,7 @@ const aggregate: Handler = (context) => {
   let results: Document[]
   if (view) results = aggregateDocuments(context, selectDocuments(state, {}, { deadline: context.deadline }), [...view.pipeline, ...stages])
   else {
-    const source = collectionLess ? [] : selectDocuments(state, filter, { let: command.let as Document, deadline: context.deadline, collation: command.collation as Document })
+    const source = collectionLess ? [] : selectDocuments(state, filter, { let: command.let as Document, deadline: context.deadline, collation: command.collation as Document, hint: command.hint })
     results = leading === stages.length ? source : aggregateDocuments(context, source, stages.slice(leading))
   }
   checkDeadline(context.deadline)

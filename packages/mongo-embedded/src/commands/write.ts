@@ -72,6 +72,7 @@ interface UpdateStatement {
   arrayFilters?: Document[]
   sort?: Document
   collation?: Document
+  hint?: unknown
 }
 
 interface UpdateOutcome {
@@ -93,7 +94,7 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
   assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
   const variables = evaluateLet(context.command.let as Document | undefined)
-  const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let, deadline: context.deadline, collation: statement.collation })
+  const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let, deadline: context.deadline, collation: statement.collation, hint: statement.hint })
   if (matched.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 }
     const seed = idFirst(seedFromFilter(filter))

@@ -6,6 +6,7 @@ import { directions, type IndexEntry } from './indexes.js'
 import type { SortSpec } from './compare.js'
 import { type CollectionState, ID_INDEX, type IndexSpec, orderedIndex } from './store.js'
 import { bsonType, toNumber, valueKey } from './values.js'
+import { CommandError } from './errors.js'
 
 /** Combinations of `$in` points beyond this stop bounding further fields (MongoDB caps its bounds explosion too). */
 const MAX_COMBINATIONS = 200
@@ -91,8 +92,9 @@ function sortOrder(spec: IndexSpec, bounds: Interval[][], sort: SortSpec, multik
 }
 
 /** Chooses how to run `filter` (and `sort`) on one collection. */
-export function plan(state: CollectionState, filter: Document, sort: SortSpec | undefined, collation?: Document): Plan {
+export function plan(state: CollectionState, filter: Document, sort: SortSpec | undefined, collation?: Document, hint?: unknown): Plan {
   const scan: Plan = { stage: 'COLLSCAN', sorted: false, reverse: false }
+  if (hint !== undefined && hint !== null && !(typeof hint === 'object' && Object.keys(hint).length === 0)) return hinted(state, filter, sort, hint)
   // Index keys are in binary order; a query with a collation compares strings differently, so it scans.
   if (collation && Object.keys(collation).length) return scan
   // The most common query of all, `{_id: <value>}`, goes straight to its document.
@@ -124,6 +126,18 @@ export function plan(state: CollectionState, filter: Document, sort: SortSpec | 
 }
 
 /** The interval combinations of the narrowed fields, in index order. */
+/** The plan `hint` forces: that index (by name or key pattern), bounded where the filter allows, or `{$natural: ±1}`. */
+function hinted(state: CollectionState, filter: Document, sort: SortSpec | undefined, hint: unknown): Plan {
+  const natural = typeof hint === 'object' ? toNumber((hint as Document).$natural) : undefined
+  if (natural !== undefined) return { stage: 'COLLSCAN', sorted: false, reverse: false }
+  const spec = state.indexes.find((index) => (typeof hint === 'string' ? index.name === hint : valueKey(index.key) === valueKey(hint)))
+  if (!spec) throw new CommandError(2, 'BadValue', 'error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index')
+  const multikey = (state.ordered.get(spec.name)?.multikey ?? 0) > 0
+  const bounds = indexBounds({ ...spec, sparse: false }, fieldConditions(filter), multikey)!.bounds
+  const order = sort ? sortOrder(spec, bounds, sort, multikey) : { sorted: true, reverse: false }
+  return { stage: 'IXSCAN', index: spec, bounds, sorted: order.sorted, reverse: order.reverse, multikey }
+}
+
 /** `{field: v}` or `{field: {$eq: v}}` alone, with `v` a scalar whose index equality is exactly the filter's. */
 const isPlainObject = (value: unknown) => value !== null && typeof value === 'object' && !bsonType(value) && !(value instanceof Date) && !Array.isArray(value)
 

@@ -16,6 +16,8 @@ export interface SelectOptions {
   limit?: number
   let?: Document
   collation?: Document
+  /** An index name or key pattern the plan must use, or `{$natural: 1}` (a collection scan). */
+  hint?: unknown
   /** `performance.now()` past which the operation fails with MaxTimeMSExpired (50). */
   deadline?: number
   /** Filled in for explain. */
@@ -44,7 +46,7 @@ export function selectDocuments(state: CollectionState | undefined, filter: Docu
   const natural = options.sort && Object.keys(options.sort).length === 1 && '$natural' in options.sort ? (toNumber(options.sort.$natural) ?? 1) : undefined
   const sort = natural === undefined ? parseSort(options.sort) : undefined
   const collation = parseCollation(options.collation)
-  const chosen: Plan = natural === undefined ? plan(state, filter ?? {}, sort, collation ? options.collation : undefined) : { stage: 'COLLSCAN', sorted: true, reverse: natural < 0 }
+  const chosen: Plan = natural === undefined ? plan(state, filter ?? {}, sort, collation ? options.collation : undefined, options.hint) : { stage: 'COLLSCAN', sorted: true, reverse: natural < 0 }
   const stats = options.stats ?? { keysExamined: 0, docsExamined: 0 }
   // An exact plan (equality on one field, answered by the index alone) needs no filter compiled.
   const test = chosen.exact ? undefined : matcher(filter, options)
