@@ -39,7 +39,7 @@ async function rate(op) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const against = baselineDir ? 'baseline build' : 'mingo in-process'
 
-async function compare(name, embedded, baseline) {
+async function compare(name, embedded, baseline, labels = ['embedded', against]) {
   const a = []
   const b = []
   // Who goes first alternates too, so garbage one side leaves behind is collected on both sides' time alike.
@@ -50,7 +50,7 @@ async function compare(name, embedded, baseline) {
   }
   const ours = median(a)
   const theirs = median(b)
-  console.log(`${name.padEnd(30)} embedded ${ours.toFixed(0).padStart(8)} ops/s   ${against} ${theirs.toFixed(0).padStart(9)} ops/s   ratio ${(ours / theirs).toFixed(3)}`)
+  console.log(`${name.padEnd(30)} ${labels[0]} ${ours.toFixed(0).padStart(8)} ops/s   ${labels[1]} ${theirs.toFixed(0).padStart(9)} ops/s   ratio ${(ours / theirs).toFixed(3)}`)
   return { name, ours, theirs }
 }
 
@@ -135,7 +135,7 @@ try {
     })
     await changeEvents(size, coll, other)
     // The target ratio, measured on our server alone with the two lookups alternating (no other side's garbage in between).
-    const direct = await compare(`_id vs indexed k (${size})`, (i) => coll.findOne({ _id: pick(i)._id }), (i) => coll.findOne({ k: pick(i).k }))
+    const direct = await compare(`_id vs indexed k (${size})`, (i) => coll.findOne({ _id: pick(i)._id }), (i) => coll.findOne({ k: pick(i).k }), ['by _id', 'by k'])
     const before = base ? ` (baseline build ${(byId.theirs / byIndex.theirs).toFixed(2)}x)` : ''
     summary.push(`${size}: findOne by indexed k takes ${(direct.ours / direct.theirs).toFixed(2)}x findOne by _id (rows above: ${(byId.ours / byIndex.ours).toFixed(2)}x)${before}`)
   }
