@@ -168,6 +168,26 @@ describe('index-backed query planning', () => {
     await expect(indexed.find({ k: 25 }).hint('nope').toArray()).rejects.toMatchObject({ code: 2 })
   })
 
+  it('stays right across thousands of inserts, updates and deletes', async () => {
+    const many = mongo.db().collection<{ _id: number; v: number }>('many')
+    const same = mongo.db().collection<{ _id: number; v: number }>('many-plain')
+    await many.createIndex({ v: 1 })
+    const docs = Array.from({ length: 3000 }, (_, n) => ({ _id: n, v: (n * 7919) % 1000 }))
+    await many.insertMany(docs)
+    await same.insertMany(docs)
+    for (const coll of [many, same]) {
+      await coll.deleteMany({ v: { $gte: 200, $lt: 700 } })
+      await coll.updateMany({ v: { $lt: 100 } }, { $inc: { v: 5000 } })
+      await coll.insertMany(Array.from({ length: 500 }, (_, n) => ({ _id: 10_000 + n, v: n })))
+    }
+    for (const query of [{ v: { $gte: 150, $lt: 250 } }, { v: { $gt: 4999 } }, { v: 42 }, { v: { $in: [1, 701, 5001] } }, { v: { $lte: 10 } }]) {
+      const got = (await many.find(query).sort({ v: 1, _id: 1 }).toArray()).map((d) => d._id)
+      expect({ query, got }).toEqual({ query, got: (await same.find(query).sort({ v: 1, _id: 1 }).toArray()).map((d) => d._id) })
+    }
+    const top = await many.find().sort({ v: -1 }).limit(5).toArray()
+    expect(top.map((d) => d.v)).toEqual((await same.find().sort({ v: -1 }).limit(5).toArray()).map((d) => d.v))
+  })
+
   it('skips sparse indexes for queries that match missing fields', async () => {
     const sparse = mongo.db().collection('sparse')
     await sparse.createIndex({ v: 1 }, { sparse: true })
