@@ -70,6 +70,15 @@ describe('$regex is bounded', () => {
     expect(await words.countDocuments({ w: { $not: /^(a+)+$/ } })).toBe(2)
   })
 
+  it('gives the same answers on short values (native engine) and long ones (linear engine)', async () => {
+    const texts = mongo.db().collection('texts')
+    await texts.insertMany([{ t: 'ab' }, { t: `${'a'.repeat(5000)}b` }, { t: `${'a'.repeat(5000)}c` }, { t: 'AB' }])
+    expect(await texts.countDocuments({ t: /a*b$/ })).toBe(2)
+    expect(await texts.countDocuments({ t: /^a+b$/i })).toBe(3)
+    expect(await texts.countDocuments({ t: { $regex: 'a{2,}c', $options: '' } })).toBe(1)
+    expect(await texts.countDocuments({ t: { $in: [/c$/, /^A/] } })).toBe(2)
+  })
+
   it('runs patterns the linear engine cannot (backreferences, lookaround) natively, under a time limit', async () => {
     const words = mongo.db().collection('backrefs')
     await words.insertMany([{ w: 'abab' }, { w: 'abba' }, { w: `${'a'.repeat(40)}!` }])

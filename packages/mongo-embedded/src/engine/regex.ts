@@ -7,11 +7,31 @@ import { RE2JS } from 're2js'
 import { CommandError } from './errors.js'
 
 export const REGEX_TIME_LIMIT_MS = 100
+/** Up to this length, a pattern with at most one unbounded quantifier and no quantified group runs natively (faster). */
+const NATIVE_MAX_INPUT = 1000
 
 const sandbox = createContext({ re: /$^/, input: '' })
 const execScript = new Script('re.exec(input)')
 
-type Engine = { kind: 're2'; re2: RE2JS } | { kind: 'native' }
+type Engine = { kind: 're2'; re2: RE2JS; simple: boolean } | { kind: 'native' }
+
+/**
+ * Whether a pattern cannot backtrack badly on a short input: no backreference or lookaround, no quantifier applied to a
+ * group, and at most one unbounded quantifier (`*`, `+`, `{n,}`), which bounds the work by the input length squared.
+ */
+function isSimple(source: string): boolean {
+  if (/\\[1-9k]|\(\?<?[=!]/.test(source)) return false
+  let unbounded = 0
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!
+    if (char === '\\') i++
+    else if (char === '[') {
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++
+    } else if (char === ')' && /[*+?{]/.test(source[i + 1] ?? '')) return false
+    else if (char === '*' || char === '+' || (char === '{' && /^\{\d*,\}/.test(source.slice(i)))) unbounded++
+  }
+  return unbounded <= 1
+}
 
 function compileEngine(source: string, flags: string): Engine {
   try {
@@ -19,7 +39,7 @@ function compileEngine(source: string, flags: string): Engine {
     if (flags.includes('i')) bits |= RE2JS.CASE_INSENSITIVE
     if (flags.includes('m')) bits |= RE2JS.MULTILINE
     if (flags.includes('s')) bits |= RE2JS.DOTALL
-    return { kind: 're2', re2: RE2JS.compile(RE2JS.translateRegExp(source), bits) }
+    return { kind: 're2', re2: RE2JS.compile(RE2JS.translateRegExp(source), bits), simple: isSimple(source) }
   } catch {
     return { kind: 'native' }
   }
@@ -31,6 +51,7 @@ export class SafeRegExp extends RegExp {
 
   override exec(input: string): RegExpExecArray | null {
     this.engine ??= compileEngine(this.source, this.flags)
+    if (this.engine.kind === 're2' && this.engine.simple && input.length <= NATIVE_MAX_INPUT) return RegExp.prototype.exec.call(this, input)
     if (this.engine.kind === 're2') {
       const matcher = this.engine.re2.matcher(input)
       if (!matcher.find()) return null
@@ -42,6 +63,7 @@ export class SafeRegExp extends RegExp {
 
   override test(input: string): boolean {
     this.engine ??= compileEngine(this.source, this.flags)
+    if (this.engine.kind === 're2' && this.engine.simple && input.length <= NATIVE_MAX_INPUT) return RegExp.prototype.exec.call(this, input) !== null
     if (this.engine.kind === 're2') return this.engine.re2.test(input)
     return nativeExec(new RegExp(this.source, this.flags), input) !== null
   }
