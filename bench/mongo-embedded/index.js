@@ -1,7 +1,8 @@
 // Embedded MongoDB through the official driver vs the same work done with mingo in-process (no wire, no BSON), or, with
 // BENCH_MONGO_BASELINE=<package dir of another build>, vs that build (say, the previous release) in the same process.
 // Rounds alternate the two sides so both see the same machine noise; each figure is the median of the rounds.
-// Needs the package built (`pnpm --filter @scraping-run/mongo-embedded build`).
+// Needs the package built (`pnpm --filter @scraping-run/mongo-embedded build`). BENCH_SIZES=1000,10000 and BENCH_ROUNDS=9
+// change the sizes and the rounds per row.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { EventEmitter, once } from 'node:events'
@@ -21,7 +22,7 @@ const { MongoClient, ObjectId } = require('mongodb')
 const mingo = require('mingo')
 const load = async (dir) => (await import(pathToFileURL(`${dir}/dist/index.js`).href)).startMongoEmbedded
 
-const ROUNDS = 5
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const ROUND_MS = 400
 
 /** Runs `op` repeatedly for ROUND_MS and returns operations per second. */
