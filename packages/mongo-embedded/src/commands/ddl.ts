@@ -101,6 +101,7 @@ const createIndexes: Handler = (context) => {
 
 const listIndexes: Handler = (context) => {
   const name = collectionName(context, 'listIndexes')
+  assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
   // A clustered collection lists its _id index as the clustered index it is.
@@ -111,6 +112,7 @@ const listIndexes: Handler = (context) => {
 
 const dropIndexes: Handler = (context) => {
   const name = collectionName(context, 'dropIndexes')
+  assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns not found ${context.db}.${name}`)
   const wanted = context.command.index
