@@ -7,6 +7,7 @@ import { SESSION_TIMEOUT_MINUTES } from './commands/admin.js'
 import type { ServerState } from './commands/context.js'
 import { errorReply, runCommand } from './commands/index.js'
 import { Cursors } from './engine/cursors.js'
+import { Snapshots } from './engine/snapshots.js'
 import { Sessions } from './engine/sessions.js'
 import { Engine } from './engine/workspace.js'
 import { MongoEmbeddedError } from './errors.js'
@@ -111,7 +112,7 @@ export async function startMongoEmbedded(options: MongoEmbeddedOptions = {}): Pr
   const actualPort = typeof address === 'object' && address ? address.port : port
   // Clients must reach the advertised address, so a wildcard bind advertises loopback.
   const advertisedHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-  const state: ServerState = { engine, cursors, sessions, changes, address: `${advertisedHost}:${actualPort}`, startedAt: Date.now(), electionId: new ObjectId() }
+  const state: ServerState = { engine, cursors, sessions, changes, snapshots: new Snapshots(engine), address: `${advertisedHost}:${actualPort}`, startedAt: Date.now(), electionId: new ObjectId() }
   const reaper = setInterval(() => {
     cursors.reap()
     sessions.reap(SESSION_TIMEOUT_MINUTES * 60_000)

@@ -38,4 +38,16 @@ describe('mongodb driver 6.x', () => {
     expect(event).toMatchObject({ operationType: 'update', updateDescription: { updatedFields: { sold: true } } })
     await stream.close()
   })
+
+  it('sees index plans in explain, validators (121) and views', async () => {
+    const db = client.db('driver6')
+    const items = db.collection('items')
+    const explained = await items.find({ sku: 's7' }).explain('executionStats')
+    expect(explained.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: 'IXSCAN', indexName: 'sku_1' })
+    expect(explained.executionStats.totalDocsExamined).toBe(1)
+    const checked = await db.createCollection('checked', { validator: { $jsonSchema: { required: ['a'] } } })
+    await expect(checked.insertOne({ b: 1 })).rejects.toMatchObject({ code: 121, errInfo: { details: { operatorName: '$jsonSchema' } } })
+    await db.createCollection('cheap', { viewOn: 'items', pipeline: [{ $match: { n: { $lt: 3 } } }] })
+    expect(await db.collection('cheap').estimatedDocumentCount()).toBe(3)
+  })
 })

@@ -24,6 +24,27 @@ async function withServer<T>(dbPath: string, run: (client: MongoClient) => Promi
 }
 
 describe('persistence with dbPath', () => {
+  it('reads back a collection larger than one snapshot chunk (8 MB), with its indexes usable', async () => {
+    const { dir, cleanup } = await makeTempDir('mongo-embedded-')
+    try {
+      await withServer(dir, async (client) => {
+        const big = client.db('app').collection('big')
+        await big.createIndex({ k: 1 })
+        await big.insertMany(Array.from({ length: 2_500 }, (_, n) => ({ k: n, pad: 'x'.repeat(4_000) })))
+      })
+      await withServer(dir, async (client) => {
+        const big = client.db('app').collection('big')
+        expect(await big.countDocuments()).toBe(2_500)
+        expect(await big.findOne({ k: 7 }, { projection: { _id: 0, k: 1 } })).toEqual({ k: 7 })
+        const explained = await big.find({ k: 7 }).explain('executionStats')
+        expect(explained.queryPlanner.winningPlan.inputStage.stage).toBe('IXSCAN')
+        expect(explained.executionStats.totalDocsExamined).toBe(1)
+      })
+    } finally {
+      await cleanup()
+    }
+  })
+
   it('keeps acknowledged writes, indexes and types across a restart', async () => {
     const { dir, cleanup } = await makeTempDir('mongo-embedded-')
     try {

@@ -1,6 +1,6 @@
 // Change streams: every committed mutation becomes an event in a bounded in-memory history; a change-stream cursor reads
 // from a position in it, waiting for new events on getMore. Resume tokens encode the position.
-import { type Document, Timestamp } from 'bson'
+import { type Document, Timestamp, type UUID } from 'bson'
 import type { CommandContext } from '../commands/context.js'
 import { CommandError } from '../engine/errors.js'
 import { runPipeline } from '../engine/mingo.js'
@@ -24,6 +24,9 @@ interface StoredEvent {
   images?: boolean
   /** Collection-level stream ends here (drop/rename of the collection); database-level on dropDatabase. */
   invalidates?: 'collection' | 'database'
+  /** DDL events (create, createIndexes, dropIndexes, modify) only streams with showExpandedEvents see. */
+  expanded?: boolean
+  uuid?: UUID
 }
 
 const HISTORY = 10_000
@@ -44,6 +47,11 @@ const KNOWN_STAGES = new Set([...Object.keys(pipelineOperators), '$changeStream'
 const missingImage = (kind: 'pre' | 'post') =>
   new CommandError(280, 'ChangeStreamFatalError', `Change stream was configured to require a ${kind}-image for all update, delete and replace events, but the ${kind}-image was not found (changeStreamPreAndPostImages is not enabled on the collection)`)
 
+/** A create event's description: the collection's options, and the `_id` index for collections (not views). */
+function createDescription(options: Document): Document {
+  return options.viewOn !== undefined ? { ...options } : { ...options, idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }
+}
+
 export class ChangeHub {
   private events: StoredEvent[] = []
   private seq = 0
@@ -57,7 +65,8 @@ export class ChangeHub {
     const seq = ++this.seq
     const ns = entry.coll === undefined ? { db: entry.db } : { db: entry.db, coll: entry.coll }
     const event = { _id: token(seq), ...entry.event, clusterTime: time, wallTime: new Date(), ns: entry.event.ns ?? ns }
-    this.events.push({ ...entry, seq, time, event })
+    const uuid = entry.uuid ?? (entry.coll === undefined ? undefined : this.engine.collection(entry.db, entry.coll)?.uuid)
+    this.events.push({ ...entry, seq, time, event, uuid })
     // Trimmed in chunks: dropping one event per write would make a bulk load quadratic.
     if (this.events.length > HISTORY * 1.5) this.events.splice(0, this.events.length - HISTORY)
   }
@@ -86,6 +95,18 @@ export class ChangeHub {
           this.push(time, { db, coll: mutation.coll, event: { operationType: 'rename', to: { db: mutation.toDb, coll: mutation.toColl } } })
           this.push(time, { db, coll: mutation.coll, invalidates: 'collection', event: { operationType: 'invalidate' } })
           break
+        case 'create':
+          this.push(time, { db, coll: mutation.coll, expanded: true, uuid: mutation.uuid, event: { operationType: 'create', operationDescription: createDescription(mutation.options) } })
+          break
+        case 'createIndex':
+          this.push(time, { db, coll: mutation.coll, expanded: true, event: { operationType: 'createIndexes', operationDescription: { indexes: [mutation.spec] } } })
+          break
+        case 'dropIndex':
+          this.push(time, { db, coll: mutation.coll, expanded: true, event: { operationType: 'dropIndexes', operationDescription: { indexes: [mutation.spec ?? { name: mutation.name }] } } })
+          break
+        case 'options':
+          this.push(time, { db, coll: mutation.coll, expanded: true, event: { operationType: 'modify', operationDescription: mutation.changes ?? mutation.options, ...(mutation.before ? { stateBeforeChange: { collectionOptions: mutation.before } } : {}) } })
+          break
         case 'dropDatabase':
           this.push(time, { db, event: { operationType: 'dropDatabase' } })
           this.push(time, { db, invalidates: 'database', event: { operationType: 'invalidate' } })
@@ -100,7 +121,8 @@ export class ChangeHub {
     return !!(this.engine.collection(db, coll)?.options.changeStreamPreAndPostImages as Document | undefined)?.enabled
   }
 
-  private wait(ms: number): Promise<void> {
+  /** Resolves at the next commit, or after `ms` (tailable cursors and change-stream getMores wait on it). */
+  waitForCommit(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer)
@@ -150,7 +172,9 @@ export class ChangeHub {
     const hub = this
     const engine = this.engine
     let closed = false
+    const expanded = spec.showExpandedEvents === true
     const inScope = (entry: StoredEvent) => {
+      if (entry.expanded && !expanded) return false
       if (allDbs) return !INTERNAL_DBS.has(entry.db)
       if (entry.db !== db) return false
       if (coll === undefined) return entry.invalidates !== 'collection'
@@ -159,6 +183,11 @@ export class ChangeHub {
     const render = (entry: StoredEvent): Document => {
       const event: Document = { ...entry.event }
       const type = event.operationType as string
+      if (expanded) {
+        if (entry.uuid && entry.coll !== undefined) event.collectionUUID = entry.uuid
+        if (type === 'update' && event.updateDescription) event.updateDescription = { ...event.updateDescription, disambiguatedPaths: {} }
+        if (type === 'rename') event.operationDescription = { to: event.to }
+      }
       // Post-images (whenAvailable/required) and pre-images exist only where the collection enabled
       // changeStreamPreAndPostImages; updateLookup reads the document as it is now.
       if (type === 'update') {
@@ -200,7 +229,7 @@ export class ChangeHub {
           }
           const remaining = deadline - Date.now()
           if (batch.length || closed || remaining <= 0) return batch
-          await hub.wait(remaining)
+          await hub.waitForCommit(remaining)
         }
       },
       extra: () => ({ postBatchResumeToken: token(position) }),

@@ -4,16 +4,21 @@ import type { ChangeHub } from '../changes/hub.js'
 import type { Cursors } from '../engine/cursors.js'
 import { CommandError, invalidNamespace } from '../engine/errors.js'
 import type { Sessions } from '../engine/sessions.js'
+import type { Snapshots } from '../engine/snapshots.js'
 import { checkUnique, type CollectionState, docKey } from '../engine/store.js'
 import { bsonType, idFirst, toView } from '../engine/values.js'
 import type { Engine, Workspace } from '../engine/workspace.js'
 import { MAX_BSON_OBJECT_SIZE } from '../wire/codec.js'
+import { validateWrite } from '../engine/validation.js'
+import { assertNotView } from './views.js'
+import { evictCapped, isCapped } from './capped.js'
 
 export interface ServerState {
   engine: Engine
   cursors: Cursors
   sessions: Sessions
   changes: ChangeHub
+  snapshots: Snapshots
   /** `host:port` as advertised in hello. */
   address: string
   startedAt: number
@@ -27,6 +32,8 @@ export interface CommandContext {
   command: Document
   session?: string
   connectionId: number
+  /** From `maxTimeMS`: when the command must give up (MaxTimeMSExpired). */
+  deadline?: number
 }
 
 export type Handler = (context: CommandContext) => Document | Promise<Document>
@@ -65,6 +72,7 @@ export function insertDocument(context: CommandContext, name: string, input: Doc
     throw new CommandError(2, 'BadValue', `_id fields may not contain '$'-prefixed fields: ${Object.keys(id).find((key) => key.startsWith('$'))} is not valid for storage.`)
   }
   checkSize(document)
+  assertNotView(context, name)
   const state = ensureCollection(context, name)
   if (state.docs.has(docKey(document))) {
     const id = document._id
@@ -75,7 +83,9 @@ export function insertDocument(context: CommandContext, name: string, input: Doc
     })
   }
   checkUnique(state, document)
+  validateWrite(state.options, document, undefined, context.command)
   context.ws.write({ op: 'put', db: context.db, coll: name, doc: document, kind: 'insert' })
+  if (isCapped(state.options)) evictCapped(context, name)
   return document
 }
 

@@ -5,13 +5,30 @@ import { matcher } from '../engine/query.js'
 import { buildUnique, type IndexSpec } from '../engine/store.js'
 import { toNumber, valueKey } from '../engine/values.js'
 import { collectionName, type Handler } from './context.js'
+import { checkValidatorOptions } from '../engine/validation.js'
+import { assertNotView, checkViewOptions, isView } from './views.js'
+import { checkCappedOptions } from './capped.js'
 
 const create: Handler = (context) => {
   const name = collectionName(context, 'create')
   if (context.ws.collection(context.db, name)) throw new CommandError(48, 'NamespaceExists', `Collection ${context.db}.${name} already exists.`)
   const { create: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...options } = context.command
+  checkValidatorOptions(options)
+  checkViewOptions(options)
+  checkCappedOptions(options)
+  if (options.clusteredIndex !== undefined) options.clusteredIndex = clusteredIndex(options.clusteredIndex)
+  if (options.viewOn !== undefined) options.pipeline ??= []
   context.ws.write({ op: 'create', db: context.db, coll: name, options, uuid: new UUID() })
   return { ok: 1 }
+}
+
+/** `clusteredIndex` of a create: only `{key: {_id: 1}, unique: true}` exists, as in MongoDB. */
+function clusteredIndex(spec: unknown): Document {
+  const index = spec as Document
+  if (index === null || typeof index !== 'object' || valueKey(index.key) !== valueKey({ _id: 1 }) || index.unique !== true) {
+    throw badValue("The clusteredIndex option must be { key: { _id: 1 }, unique: true }")
+  }
+  return { v: 2, key: { _id: 1 }, name: typeof index.name === 'string' ? index.name : '_id_', unique: true }
 }
 
 const drop: Handler = (context) => {
@@ -25,13 +42,14 @@ const drop: Handler = (context) => {
 const listCollections: Handler = (context) => {
   const entries = context.ws
     .collections(context.db)
-    .map((state) => ({
-      name: state.name,
-      type: 'collection',
-      options: state.options,
-      info: { readOnly: false, uuid: state.uuid },
-      idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
-    }))
+    .map((state) =>
+      isView(state)
+        ? { name: state.name, type: 'view', options: state.options, info: { readOnly: true } }
+        : {
+            name: state.name, type: 'collection', options: state.options, info: { readOnly: false, uuid: state.uuid },
+            ...(state.options.clusteredIndex ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
+          },
+    )
     .filter(matcher((context.command.filter as Document) ?? {}))
     .map((entry) => (context.command.nameOnly ? { name: entry.name, type: entry.type } : entry))
   return context.server.cursors.first(`${context.db}.$cmd.listCollections`, entries, { batchSize: (context.command.cursor as Document)?.batchSize })
@@ -47,6 +65,7 @@ const createIndexes: Handler = (context) => {
   const name = collectionName(context, 'createIndexes')
   const specs = context.command.indexes
   if (!Array.isArray(specs) || specs.length === 0) throw badValue('Must specify at least one index to create')
+  assertNotView(context, name)
   let state = context.ws.collection(context.db, name)
   const createdCollectionAutomatically = !state
   if (!state) {
@@ -82,13 +101,18 @@ const createIndexes: Handler = (context) => {
 
 const listIndexes: Handler = (context) => {
   const name = collectionName(context, 'listIndexes')
+  assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
-  return context.server.cursors.first(`${context.db}.${name}`, state.indexes, { batchSize: (context.command.cursor as Document)?.batchSize })
+  // A clustered collection lists its _id index as the clustered index it is.
+  const clustered = state.options.clusteredIndex as Document | undefined
+  const indexes = clustered ? state.indexes.map((spec) => (spec.name === '_id_' ? { ...clustered, clustered: true } : spec)) : state.indexes
+  return context.server.cursors.first(`${context.db}.${name}`, indexes, { batchSize: (context.command.cursor as Document)?.batchSize })
 }
 
 const dropIndexes: Handler = (context) => {
   const name = collectionName(context, 'dropIndexes')
+  assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns not found ${context.db}.${name}`)
   const wanted = context.command.index
@@ -106,7 +130,7 @@ const dropIndexes: Handler = (context) => {
     if (index === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index')
     if (!state.indexes.some((spec) => spec.name === index)) throw new CommandError(27, 'IndexNotFound', `index not found with name [${index}]`)
   }
-  for (const index of names) context.ws.write({ op: 'dropIndex', db: context.db, coll: name, name: index })
+  for (const index of names) context.ws.write({ op: 'dropIndex', db: context.db, coll: name, name: index, spec: state.indexes.find((spec) => spec.name === index) })
   return { nIndexesWas: was, ok: 1 }
 }
 
@@ -151,7 +175,8 @@ const collMod: Handler = (context) => {
   const state = context.ws.collection(context.db, name)
   if (!state) throw namespaceNotFound(`ns does not exist: ${context.db}.${name}`)
   const { collMod: _, $db, lsid, txnNumber, autocommit, startTransaction, $clusterTime, writeConcern, ...changes } = context.command
-  context.ws.write({ op: 'options', db: context.db, coll: name, options: { ...state.options, ...changes } })
+  checkValidatorOptions(changes)
+  context.ws.write({ op: 'options', db: context.db, coll: name, options: { ...state.options, ...changes }, changes, before: state.options })
   return { ok: 1 }
 }
 

@@ -1,6 +1,8 @@
 // Routes a command to its handler inside the right workspace (a transaction's or the live one) and shapes errors.
 import { type Document, Long } from 'bson'
 import { CommandError } from '../engine/errors.js'
+import { deadlineOf } from '../engine/deadline.js'
+import { SNAPSHOT_COMMANDS } from '../engine/snapshots.js'
 import type { Workspace } from '../engine/workspace.js'
 import { adminCommands, sessionKey } from './admin.js'
 import type { CommandContext, Handler, ServerState } from './context.js'
@@ -13,6 +15,21 @@ import { writeCommands } from './write.js'
 const handlers: Record<string, Handler> = { ...adminCommands, ...writeCommands, ...readCommands, ...ddlCommands, ...transactionCommands, ...bulkCommands }
 const NOT_IN_TRANSACTION = new Set(['count', 'listDatabases', 'dropDatabase', 'drop', 'renameCollection', 'dropIndexes'])
 const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify', 'bulkWrite'])
+
+// getMore's maxTimeMS is how long an awaitData cursor waits for new data (change streams), not a limit on work.
+const NO_TIME_LIMIT = new Set(['getMore', 'hello', 'isMaster', 'ismaster'])
+
+function timeLimit(name: string, command: Document): number | undefined {
+  return NO_TIME_LIMIT.has(name) ? undefined : deadlineOf(command)
+}
+
+/** The snapshot a `readConcern: {level: 'snapshot'}` read outside a transaction reads from. */
+function snapshotRead(server: ServerState, name: string, command: Document) {
+  const readConcern = command.readConcern as Document | undefined
+  if (readConcern?.level !== 'snapshot' || command.autocommit === false) return undefined
+  if (!SNAPSHOT_COMMANDS.has(name)) throw new CommandError(72, 'InvalidOptions', `readConcern level 'snapshot' is not supported in the ${name} command outside transactions`)
+  return server.snapshots.open(readConcern)
+}
 
 export function errorReply(error: unknown): Document {
   if (error instanceof CommandError) {
@@ -32,8 +49,14 @@ export async function runCommand(server: ServerState, command: Document, connect
   } else {
     const db = typeof command.$db === 'string' ? command.$db : 'admin'
     const session = sessionKey(command.lsid)
+    if (session) server.sessions.get(session).id = (command.lsid as Document).id
     try {
-      reply = await execute(server, handler, name!, { server, ws: server.engine, db, command, session, connectionId })
+      const snapshot = snapshotRead(server, name!, command)
+      reply = await execute(server, handler, name!, { server, ws: snapshot?.ws ?? server.engine, db, command, session, connectionId, deadline: timeLimit(name!, command) })
+      if (snapshot && reply.ok === 1) {
+        if (reply.cursor) reply.cursor.atClusterTime = snapshot.time
+        else reply.atClusterTime = snapshot.time
+      }
       const concern = command.writeConcern as Document | undefined
       // One node can never acknowledge w > 1: MongoDB applies the write and reports the concern as unsatisfiable.
       if (reply.ok === 1 && concern && typeof concern.w !== 'string' && Number(concern.w) > 1) {

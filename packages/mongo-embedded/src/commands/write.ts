@@ -4,6 +4,8 @@ import { badValue, CommandError } from '../engine/errors.js'
 import { projectDocuments, selectDocuments } from '../engine/query.js'
 import { checkUnique, docKey } from '../engine/store.js'
 import { evaluateLet } from '../engine/mingo.js'
+import { validateWrite } from '../engine/validation.js'
+import { assertNotView } from './views.js'
 import { applyUpdate, isOperatorUpdate, seedFromFilter } from '../engine/update.js'
 import { bsonType, idFirst, toNumber } from '../engine/values.js'
 import { checkSize, type CommandContext, collectionName, ensureCollection, type Handler, insertDocument, writeError } from './context.js'
@@ -69,6 +71,8 @@ interface UpdateStatement {
   multi?: boolean
   arrayFilters?: Document[]
   sort?: Document
+  collation?: Document
+  hint?: unknown
 }
 
 interface UpdateOutcome {
@@ -87,9 +91,10 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
   if (statement.multi && !Array.isArray(update) && !isOperatorUpdate(update) && Object.keys(update).length) {
     throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update')
   }
+  assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
   const variables = evaluateLet(context.command.let as Document | undefined)
-  const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let })
+  const matched = selectDocuments(state, filter, { limit: statement.multi ? 0 : 1, sort: statement.sort, let: context.command.let, deadline: context.deadline, collation: statement.collation, hint: statement.hint })
   if (matched.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 }
     const seed = idFirst(seedFromFilter(filter))
@@ -101,13 +106,15 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
   }
   let nModified = 0
   let first: UpdateOutcome | undefined
+  // The filter (for positional `$`) is matched by mingo without the collation, so a collated update goes without it.
   for (const before of matched) {
-    const after = applyUpdate(before, update, { arrayFilters: statement.arrayFilters, filter, variables })
+    const after = applyUpdate(before, update, { arrayFilters: statement.arrayFilters, filter: statement.collation ? undefined : filter, variables })
     const changed = !sameValue(before, after)
     if (changed) {
       checkSize(after)
       const live = context.ws.collection(context.db, name)!
       checkUnique(live, after)
+      validateWrite(live.options, after, before, context.command)
       const replace = !Array.isArray(update) && !isOperatorUpdate(update)
       context.ws.write({
         op: 'put',
@@ -127,6 +134,11 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
 
 const update: Handler = (context) => {
   const name = collectionName(context, 'update')
+  // `sort` on update statements came with MongoDB 8.0; the 7.0 this server claims refuses the whole command.
+  const statements = context.command.updates
+  if (Array.isArray(statements) && statements.some((statement) => statement && typeof statement === 'object' && 'sort' in statement)) {
+    throw new CommandError(40415, 'Location40415', "BSON field 'update.updates.sort' is an unknown field.")
+  }
   const upserted: Document[] = []
   let n = 0
   let nModified = 0
@@ -143,9 +155,10 @@ const update: Handler = (context) => {
 }
 
 /** One delete statement; returns the deleted documents. */
-export function runDelete(context: CommandContext, name: string, filter: Document, limit: number, sort?: Document): Document[] {
+export function runDelete(context: CommandContext, name: string, filter: Document, limit: number, sort?: Document, collation?: Document): Document[] {
+  assertNotView(context, name)
   const state = context.ws.collection(context.db, name)
-  const matched = selectDocuments(state, filter, { limit, sort, let: context.command.let })
+  const matched = selectDocuments(state, filter, { limit, sort, let: context.command.let, deadline: context.deadline, collation })
   for (const before of matched) context.ws.write({ op: 'delete', db: context.db, coll: name, key: docKey(before), before })
   return matched
 }
@@ -154,7 +167,7 @@ const remove: Handler = (context) => {
   const name = collectionName(context, 'delete')
   let n = 0
   const writeErrors = eachStatement(context, 'deletes', (statement) => {
-    n += runDelete(context, name, statement.q ?? {}, toNumber(statement.limit) ?? 0).length
+    n += runDelete(context, name, statement.q ?? {}, toNumber(statement.limit) ?? 0, undefined, statement.collation as Document | undefined).length
   })
   return writeErrors.length ? { n, writeErrors, ok: 1 } : { n, ok: 1 }
 }
@@ -166,7 +179,7 @@ const findAndModify: Handler = (context) => {
   const project = (document: Document | undefined) => (document && command.fields ? projectDocuments([document], command.fields as Document)[0] : document) ?? null
   if (command.remove) {
     if (command.update !== undefined) throw badValue('Cannot specify both an update and remove=true')
-    const [removed] = runDelete(context, name, filter, 1, command.sort as Document | undefined)
+    const [removed] = runDelete(context, name, filter, 1, command.sort as Document | undefined, command.collation as Document | undefined)
     return { lastErrorObject: { n: removed ? 1 : 0 }, value: project(removed), ok: 1 }
   }
   if (command.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified')
@@ -177,6 +190,7 @@ const findAndModify: Handler = (context) => {
     upsert: !!command.upsert,
     arrayFilters: command.arrayFilters as Document[] | undefined,
     sort: command.sort as Document | undefined,
+    collation: command.collation as Document | undefined,
   })
   const lastErrorObject: Document = { n: outcome.n, updatedExisting: outcome.upserted === undefined && outcome.n > 0 }
   if (outcome.upserted !== undefined) lastErrorObject.upserted = outcome.upserted

@@ -2,7 +2,7 @@
 import type { Document } from 'bson'
 import { bsonType, toNumber } from './values.js'
 
-function rank(value: unknown): number {
+export function rank(value: unknown): number {
   if (value === undefined || value === null) return 2
   if (typeof value === 'number' || typeof value === 'bigint') return 3
   if (typeof value === 'string') return 4
@@ -36,7 +36,8 @@ function rank(value: unknown): number {
   return 5
 }
 
-export function compareValues(a: unknown, b: unknown): number {
+/** `strings`, when given, orders strings (a collation); otherwise they compare by code unit, as MongoDB's binary order. */
+export function compareValues(a: unknown, b: unknown, strings?: (a: string, b: string) => number): number {
   const ra = rank(a)
   const rb = rank(b)
   if (ra !== rb) return ra < rb ? -1 : 1
@@ -49,17 +50,18 @@ export function compareValues(a: unknown, b: unknown): number {
       return x < y ? -1 : x > y ? 1 : 0
     }
     case 4: {
+      if (strings) return Math.sign(strings(String(a), String(b)))
       const x = String(a)
       const y = String(b)
       return x < y ? -1 : x > y ? 1 : 0
     }
     case 5:
-      return compareObjects(a as Document, b as Document)
+      return compareObjects(a as Document, b as Document, strings)
     case 6: {
       const x = a as unknown[]
       const y = b as unknown[]
       for (let i = 0; i < Math.min(x.length, y.length); i++) {
-        const c = compareValues(x[i], y[i])
+        const c = compareValues(x[i], y[i], strings)
         if (c) return c
       }
       return x.length - y.length === 0 ? 0 : x.length < y.length ? -1 : 1
@@ -69,10 +71,10 @@ export function compareValues(a: unknown, b: unknown): number {
       const y = (b as { buffer: Uint8Array; sub_type: number })
       if (x.buffer.length !== y.buffer.length) return x.buffer.length < y.buffer.length ? -1 : 1
       if (x.sub_type !== y.sub_type) return x.sub_type < y.sub_type ? -1 : 1
-      return Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer))
+      return Buffer.compare(x.buffer, y.buffer)
     }
     case 8:
-      return Buffer.compare(Buffer.from((a as { id: Uint8Array }).id), Buffer.from((b as { id: Uint8Array }).id))
+      return Buffer.compare((a as { id: Uint8Array }).id, (b as { id: Uint8Array }).id)
     case 9:
       return a === b ? 0 : a ? 1 : -1
     case 10: {
@@ -92,11 +94,11 @@ export function compareValues(a: unknown, b: unknown): number {
   }
 }
 
-function compareObjects(a: Document, b: Document): number {
+function compareObjects(a: Document, b: Document, strings?: (a: string, b: string) => number): number {
   const ka = Object.keys(a)
   const kb = Object.keys(b)
   for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
-    const c = rank(a[ka[i]!]) - rank(b[kb[i]!]) || (ka[i]! < kb[i]! ? -1 : ka[i]! > kb[i]! ? 1 : 0) || compareValues(a[ka[i]!], b[kb[i]!])
+    const c = rank(a[ka[i]!]) - rank(b[kb[i]!]) || (ka[i]! < kb[i]! ? -1 : ka[i]! > kb[i]! ? 1 : 0) || compareValues(a[ka[i]!], b[kb[i]!], strings)
     if (c) return c < 0 ? -1 : 1
   }
   return ka.length === kb.length ? 0 : ka.length < kb.length ? -1 : 1
@@ -116,12 +118,12 @@ export function pathValues(value: unknown, path: string[], index = 0): unknown[]
 }
 
 /** The key a document sorts by on one field: arrays contribute their smallest (ascending) or largest (descending) element. */
-function sortKey(document: Document, path: string[], direction: number): unknown {
+function sortKey(document: Document, path: string[], direction: number, strings?: (a: string, b: string) => number): unknown {
   const values = pathValues(document, path).flatMap((value) => (Array.isArray(value) ? (value.length ? value : [undefined]) : [value]))
   if (values.length === 0) return null
   let best = values[0]
   for (const value of values.slice(1)) {
-    const c = compareValues(value, best)
+    const c = compareValues(value, best, strings)
     if (direction > 0 ? c < 0 : c > 0) best = value
   }
   return best
@@ -139,11 +141,11 @@ export function parseSort(sort: Document | undefined): SortSpec | undefined {
 }
 
 /** Sorts stored documents in place by a sort spec; stable, so ties keep insertion order. */
-export function sortDocuments<T extends Document>(documents: T[], spec: SortSpec): T[] {
-  const keyed = documents.map((document, index) => ({ document, index, keys: spec.map(([path, dir]) => sortKey(document, path, dir)) }))
+export function sortDocuments<T extends Document>(documents: T[], spec: SortSpec, strings?: (a: string, b: string) => number): T[] {
+  const keyed = documents.map((document, index) => ({ document, index, keys: spec.map(([path, dir]) => sortKey(document, path, dir, strings)) }))
   keyed.sort((a, b) => {
     for (let i = 0; i < spec.length; i++) {
-      const c = compareValues(a.keys[i], b.keys[i])
+      const c = compareValues(a.keys[i], b.keys[i], strings)
       if (c) return c * spec[i]![1]
     }
     return a.index - b.index

@@ -66,9 +66,9 @@ export class Cursors {
   }
 
   /** A cursor fed by a source (change streams): always open, even when empty. */
-  pulling(ns: string, source: PullSource, session?: string): Document {
+  pulling(ns: string, source: PullSource, session?: string, firstBatch: Document[] = []): Document {
     const cursor = this.register({ ns, source, position: 0, session })
-    return { cursor: { firstBatch: [], id: cursor.id, ns, ...source.extra() }, ok: 1 }
+    return { cursor: { firstBatch, id: cursor.id, ns, ...source.extra() }, ok: 1 }
   }
 
   async getMore(id: Long, ns: string, command: Document): Promise<Document> {

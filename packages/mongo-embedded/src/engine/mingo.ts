@@ -13,6 +13,7 @@ import { Query } from 'mingo/query'
 import type { Options } from 'mingo/types'
 import { parseSort, pathValues, sortDocuments } from './compare.js'
 import { bsonType, rawOf, toView } from './values.js'
+import { safeList, safeRegExp } from './regex.js'
 
 const TYPE_NAMES: Record<number, string> = {
   1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId', 8: 'bool', 9: 'date',
@@ -76,13 +77,25 @@ function $sort(collection: { transform(fn: (items: Document[]) => unknown): unkn
   return collection.transform((items) => Lazy(sortDocuments(items, parsed)))
 }
 
+/** `$regex`, `$in`, `$nin` and `$all` with their patterns swapped for bounded ones (see regex.ts). */
+function boundedRegexOperators() {
+  type QueryOperator = (selector: string, value: unknown, options: Options) => unknown
+  const wrap = (operator: QueryOperator, map: (value: unknown) => unknown): QueryOperator => (selector, value, options) => operator(selector, map(value), options)
+  return {
+    $regex: wrap(queryOperators.$regex as QueryOperator, safeRegExp),
+    $in: wrap(queryOperators.$in as QueryOperator, safeList),
+    $nin: wrap(queryOperators.$nin as QueryOperator, safeList),
+    $all: wrap(queryOperators.$all as QueryOperator, safeList),
+  }
+}
+
 // Built whole rather than merged onto mingo's default context, where the first definition of an operator wins.
 const context = Context.init({
   accumulator: accumulatorOperators as never,
   expression: expressionOperators as never,
   pipeline: { ...pipelineOperators, $sort } as never,
   projection: projectionOperators as never,
-  query: { ...queryOperators, $type } as never,
+  query: { ...queryOperators, $type, ...boundedRegexOperators() } as never,
   window: windowOperators as never,
 })
 
@@ -98,7 +111,7 @@ export function compileFilter(filter: Document, extra?: Partial<Options>): (view
   return (view) => query.test(view)
 }
 
-export function runPipeline(documents: Document[], pipeline: Document[], extra?: Partial<Options>): Document[] {
+export function runPipeline(documents: Iterable<Document>, pipeline: Document[], extra?: Partial<Options>): Document[] {
   return new Aggregator(pipeline, mingoOptions(extra)).run(documents) as Document[]
 }
 

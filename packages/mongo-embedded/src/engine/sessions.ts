@@ -9,6 +9,8 @@ export interface SessionState {
   state?: 'active' | 'committed' | 'aborted'
   retry?: { txnNumber: Long; reply: Document }
   lastUsed: number
+  /** The session's `lsid.id` (a UUID), for $listLocalSessions. */
+  id?: unknown
 }
 
 export class Sessions {
@@ -48,6 +50,11 @@ export class Sessions {
   reap(idleMs: number) {
     const now = Date.now()
     for (const [key, session] of this.sessions) if (now - session.lastUsed > idleMs) this.end(key)
+  }
+
+  /** Every session this server has seen and not ended, as $listLocalSessions reports them. */
+  list(): Array<{ id: unknown; lastUsed: number }> {
+    return [...this.sessions.values()].filter((session) => session.id !== undefined).map((session) => ({ id: session.id, lastUsed: session.lastUsed }))
   }
 
   closeAll() {

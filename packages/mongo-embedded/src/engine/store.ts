@@ -5,6 +5,7 @@ import { compileFilter } from './mingo.js'
 import { pathValues } from './compare.js'
 import { CommandError } from './errors.js'
 import { valueKey, viewOf } from './values.js'
+import { addToIndex, buildIndex, cloneIndexData, type IndexData, removeFromIndex } from './indexes.js'
 
 export interface IndexSpec extends Document {
   v: number
@@ -24,6 +25,11 @@ export interface CollectionState {
   indexes: IndexSpec[]
   /** index name → (index key → document key), for unique indexes other than `_id`. */
   unique: Map<string, Map<string, string>>
+  /**
+   * index name → ordered entries (the planner's data), for every index but `_id`, whose order is built on the first query
+   * that needs it (a range or sort on `_id`; equality uses `docs`) and kept from then on, so plain inserts skip it.
+   */
+  ordered: Map<string, IndexData>
 }
 
 export type Catalog = Map<string, Map<string, CollectionState>>
@@ -35,14 +41,14 @@ export type Mutation =
   | { op: 'drop'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; spec: IndexSpec }
-  | { op: 'dropIndex'; db: string; coll: string; name: string }
+  | { op: 'dropIndex'; db: string; coll: string; name: string; spec?: IndexSpec }
   | { op: 'rename'; db: string; coll: string; toDb: string; toColl: string }
-  | { op: 'options'; db: string; coll: string; options: Document }
+  | { op: 'options'; db: string; coll: string; options: Document; changes?: Document; before?: Document }
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
 export function newCollection(db: string, name: string, options: Document = {}, uuid = new UUID()): CollectionState {
-  return { db, name, uuid, options, docs: new Map(), indexes: [ID_INDEX], unique: new Map() }
+  return { db, name, uuid, options, docs: new Map(), indexes: [ID_INDEX], unique: new Map(), ordered: new Map() }
 }
 
 /** A copy whose maps can change without touching the original (documents themselves are never mutated). */
@@ -52,6 +58,7 @@ export function cloneCollection(state: CollectionState): CollectionState {
     docs: new Map(state.docs),
     indexes: [...state.indexes],
     unique: new Map([...state.unique].map(([name, map]) => [name, new Map(map)])),
+    ordered: new Map([...state.ordered].map(([name, data]) => [name, cloneIndexData(data)])),
   }
 }
 
@@ -105,6 +112,8 @@ function unindex(state: CollectionState, document: Document | undefined) {
   if (!document) return
   const key = docKey(document)
   for (const spec of state.indexes) {
+    const data = state.ordered.get(spec.name)
+    if (data) removeFromIndex(spec, data, document, key)
     const map = state.unique.get(spec.name)
     if (!map) continue
     for (const indexKey of indexKeys(spec, document)) if (map.get(indexKey) === key) map.delete(indexKey)
@@ -114,10 +123,29 @@ function unindex(state: CollectionState, document: Document | undefined) {
 function reindex(state: CollectionState, document: Document) {
   const key = docKey(document)
   for (const spec of state.indexes) {
+    const data = state.ordered.get(spec.name)
+    if (data) addToIndex(spec, data, document, key)
     const map = state.unique.get(spec.name)
     if (!map) continue
     for (const indexKey of indexKeys(spec, document)) map.set(indexKey, key)
   }
+}
+
+/** Rebuilds every index's data from the documents (after a snapshot load). */
+export function rebuildIndexes(state: CollectionState): void {
+  state.unique = new Map()
+  state.ordered = new Map()
+  for (const spec of state.indexes) {
+    if (spec.unique && spec.name !== '_id_') state.unique.set(spec.name, buildUnique(state, spec))
+    if (spec.name !== ID_INDEX.name) state.ordered.set(spec.name, buildIndex(spec, state.docs))
+  }
+}
+
+/** The ordered data of an index, built now for `_id` if no query needed it before. */
+export function orderedIndex(state: CollectionState, spec: IndexSpec): IndexData {
+  let data = state.ordered.get(spec.name)
+  if (!data) state.ordered.set(spec.name, (data = buildIndex(spec, state.docs)))
+  return data
 }
 
 /** Builds a unique index's key map, refusing (11000) when existing documents already collide. */
@@ -173,6 +201,7 @@ export function applyMutation(catalog: Catalog, mutation: Mutation): void {
       if (state.indexes.some((index) => index.name === mutation.spec.name)) return
       state.indexes = [...state.indexes, mutation.spec]
       if (mutation.spec.unique) state.unique.set(mutation.spec.name, buildUnique(state, mutation.spec))
+      state.ordered.set(mutation.spec.name, buildIndex(mutation.spec, state.docs))
       return
     }
     case 'dropIndex': {
@@ -180,6 +209,7 @@ export function applyMutation(catalog: Catalog, mutation: Mutation): void {
       if (!state) return
       state.indexes = state.indexes.filter((index) => index.name !== mutation.name)
       state.unique.delete(mutation.name)
+      state.ordered.delete(mutation.name)
       return
     }
     case 'options': {

@@ -5,7 +5,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync, ftruncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { BSON, type Document, UUID } from 'bson'
-import { buildUnique, type IndexSpec, type Mutation, applyMutation, newCollection } from '../engine/store.js'
+import { type CollectionState, rebuildIndexes, type IndexSpec, type Mutation, applyMutation, newCollection } from '../engine/store.js'
 import { valueKey } from '../engine/values.js'
 import type { Engine } from '../engine/workspace.js'
 import { MongoEmbeddedError } from '../errors.js'
@@ -65,18 +65,21 @@ function loadSnapshot(engine: Engine, file: string) {
   if (validBytes !== statSync(file).size) throw new Error(`${file} is damaged (readable up to byte ${validBytes})`)
   if (documents.length === 0) return
   if (documents[0]!.format !== FORMAT) throw new Error(`${file} is not a ${FORMAT} snapshot`)
+  const loaded = new Set<CollectionState>()
   for (const entry of documents.slice(1)) {
     if (entry.collection) {
       const info = entry.collection as Document
       let collections = engine.catalog.get(info.db)
       if (!collections) engine.catalog.set(info.db, (collections = new Map()))
-      const state = newCollection(info.db, info.name, info.options ?? {}, (info.uuid as UUID | undefined) ?? new UUID())
+      // A large collection spans several entries (each under 16 MiB): they add to one collection.
+      let state = collections.get(info.name)
+      if (!state) collections.set(info.name, (state = newCollection(info.db, info.name, info.options ?? {}, (info.uuid as UUID | undefined) ?? new UUID())))
       for (const document of (entry.docs as Document[]) ?? []) state.docs.set(valueKey(document._id), document)
       state.indexes = info.indexes as IndexSpec[]
-      for (const spec of state.indexes) if (spec.unique && spec.name !== '_id_') state.unique.set(spec.name, buildUnique(state, spec))
-      collections.set(info.name, state)
+      loaded.add(state)
     }
   }
+  for (const state of loaded) rebuildIndexes(state)
 }
 
 function writeSnapshot(engine: Engine, dir: string) {
