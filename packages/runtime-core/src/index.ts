@@ -54,3 +54,5 @@ export type {
   MongoOption,
   Sandbox,
 } from './types.js'
+export { mongoStore, functionDocumentId, DEFAULT_FUNCTIONS_COLLECTION } from './stores/mongo.js'
+export type { MongoStore, MongoStoreOptions, FunctionDocument } from './stores/mongo.js'
