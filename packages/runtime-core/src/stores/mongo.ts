@@ -18,6 +18,8 @@ export interface MongoStore extends FunctionStore {
   readonly environment: string
   /** Resolves once the change stream is open and the baseline is read (after the first `watch`). */
   ready(): Promise<void>
+  /** Closes the change stream (the `Db`'s client is the host's and stays open). */
+  close(): Promise<void>
 }
 
 /** The fields of a live function document that make up its record (the registry adds version, packages, …). */
