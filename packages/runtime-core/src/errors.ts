@@ -21,6 +21,13 @@ export const RUNTIME_ERROR_CODES = [
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
   'FORBIDDEN',
+  'MISSING_MODULE',
+  'PROMOTION_ORDER',
+  'VERSION_NOT_FOUND',
+  'UNAUTHORIZED',
+  'ENV_NOT_FOUND',
+  'SECRET_KEY_INVALID',
+  'NOT_FOUND',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

@@ -56,3 +56,8 @@ export type {
 } from './types.js'
 export { mongoStore, functionDocumentId, DEFAULT_FUNCTIONS_COLLECTION } from './stores/mongo.js'
 export type { MongoStore, MongoStoreOptions, FunctionDocument } from './stores/mongo.js'
+export { functionRegistry, DEPLOY_SCHEMA_VERSION } from './deploy/registry.js'
+export type { Actor, Deployment, DraftInfo, FunctionDraft, FunctionRegistry, LiveFunction, RegistryOptions } from './deploy/registry.js'
+export { envRegistry, mongoEnv, parseSecretKey, DEFAULT_ENV_COLLECTION } from './deploy/env.js'
+export type { EnvEntry, EnvRegistry, EnvRegistryOptions, LiveEnv, LiveEnvOptions } from './deploy/env.js'
+export { redactingSink, redactText } from './deploy/redact.js'

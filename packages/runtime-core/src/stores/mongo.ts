@@ -2,6 +2,7 @@ import type { ChangeStream, ChangeStreamDocument, Collection, Db, Document } fro
 import { RuntimeError } from '../errors.js'
 import { assertFunctionName } from '../names.js'
 import type { FunctionRecord, FunctionStore } from '../types.js'
+import { assertPackagesInstalled } from '../deploy/check.js'
 import { createListeners } from './emitter.js'
 import { toRecord } from './record.js'
 
@@ -12,6 +13,11 @@ export interface MongoStoreOptions {
   collection?: string
   /** Which environment's functions this store serves. Default `dev`. */
   environment?: string
+  /**
+   * Where this host's npm packages are (the sandbox's `modulesRoot`; default `process.cwd()`). A function whose recorded
+   * `packages` are not all installed there is answered with `MISSING_MODULE` naming the package.
+   */
+  modulesRoot?: string
 }
 
 export interface MongoStore extends FunctionStore {
@@ -96,7 +102,10 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
     list,
     async get(name) {
       assertFunctionName(name)
-      return documentRecord(await collection.findOne({ environment, name }))
+      const doc = await collection.findOne({ environment, name })
+      const record = documentRecord(doc)
+      if (record && Array.isArray(doc?.packages)) assertPackagesInstalled(name, doc.packages, options.modulesRoot ?? process.cwd())
+      return record
     },
     watch(listener) {
       const remove = listeners.add(listener)
