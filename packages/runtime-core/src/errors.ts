@@ -28,6 +28,7 @@ export const RUNTIME_ERROR_CODES = [
   'ENV_NOT_FOUND',
   'SECRET_KEY_INVALID',
   'NOT_FOUND',
+  'INTERNAL_ERROR',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

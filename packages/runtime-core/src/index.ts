@@ -61,3 +61,7 @@ export type { Actor, Deployment, DraftInfo, FunctionDraft, FunctionRegistry, Liv
 export { envRegistry, mongoEnv, parseSecretKey, DEFAULT_ENV_COLLECTION } from './deploy/env.js'
 export type { EnvEntry, EnvRegistry, EnvRegistryOptions, LiveEnv, LiveEnvOptions } from './deploy/env.js'
 export { redactingSink, redactText } from './deploy/redact.js'
+export { createAdminApi } from './deploy/admin.js'
+export type { AdminApi, AdminOptions, AdminPrincipal, AdminRequest, AdminResponse } from './deploy/admin.js'
+export { adminRouter } from './deploy/admin-express.js'
+export type { AdminRouterOptions } from './deploy/admin-express.js'
