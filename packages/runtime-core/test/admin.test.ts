@@ -49,7 +49,7 @@ describe.each(EXPRESS_VERSIONS)('admin API over %s', (_label, express) => {
         headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
-      return { status: response.status, body: await response.json() }
+      return { status: response.status, body: (await response.json()) as any }
     }
   }
 
@@ -126,7 +126,7 @@ describe.each(EXPRESS_VERSIONS)('admin API over %s', (_label, express) => {
       body: '{not json',
     })
     expect(response.status).toBe(400)
-    expect((await response.json()).code).toBe('BAD_REQUEST')
+    expect(((await response.json()) as any).code).toBe('BAD_REQUEST')
   })
 
   it('env: set a secret, list names and times only, never the value; a host authenticate() works too', async () => {
