@@ -54,13 +54,13 @@ export type {
   MongoOption,
   Sandbox,
 } from './types.js'
-export { mongoStore, functionDocumentId, DEFAULT_FUNCTIONS_COLLECTION } from './stores/mongo.js'
+export { mongoStore, functionDocumentId } from './stores/mongo.js'
 export type { MongoStore, MongoStoreOptions, FunctionDocument } from './stores/mongo.js'
 export { functionRegistry, DEPLOY_SCHEMA_VERSION } from './deploy/registry.js'
 export type { Actor, Deployment, DraftInfo, FunctionDraft, FunctionRegistry, LiveFunction, RegistryOptions } from './deploy/registry.js'
-export { envRegistry, mongoEnv, parseSecretKey, DEFAULT_ENV_COLLECTION } from './deploy/env.js'
+export { envRegistry, mongoEnv } from './deploy/env.js'
 export type { EnvEntry, EnvRegistry, EnvRegistryOptions, LiveEnv, LiveEnvOptions } from './deploy/env.js'
-export { redactingSink, redactText } from './deploy/redact.js'
+export { redactingSink } from './deploy/redact.js'
 export { createAdminApi } from './deploy/admin.js'
 export type { AdminApi, AdminOptions, AdminPrincipal, AdminRequest, AdminResponse } from './deploy/admin.js'
 export { adminRouter } from './deploy/admin-express.js'

@@ -19,6 +19,15 @@ describe('public API', () => {
         'memorySink',
         'memoryStore',
         'vmSandbox',
+        'mongoStore',
+        'functionDocumentId',
+        'functionRegistry',
+        'DEPLOY_SCHEMA_VERSION',
+        'envRegistry',
+        'mongoEnv',
+        'redactingSink',
+        'createAdminApi',
+        'adminRouter',
       ].sort(),
     )
   })
