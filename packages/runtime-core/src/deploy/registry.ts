@@ -99,22 +99,24 @@ export function functionRegistry(options: RegistryOptions): FunctionRegistry {
     return Number(counter?.version)
   }
 
-  /** One history entry, then one write of the live document (guarded so an older version never replaces a newer one). */
+  /**
+   * The next version, then its history entry and the live document together (the live write is guarded so an older
+   * version never replaces a newer one). Two round trips: the time from publish to served is mostly this.
+   */
   async function deploy(name: string, environment: string, content: Document, entry: Omit<Deployment, 'name' | 'environment' | 'version' | 'at' | 'hash'>): Promise<Deployment> {
     await ensureIndexes()
     const version = await nextVersion(environment, name)
     const at = new Date()
     const deployment: Deployment = { name, environment, version, ...entry, hash: content.hash, at }
     const fields = pick(content)
-    await history.insertOne({ _id: `${functionDocumentId(environment, name)}@${version}` as never, schemaVersion: DEPLOY_SCHEMA_VERSION, ...deployment, ...fields })
     const id = functionDocumentId(environment, name)
     const doc = { schemaVersion: DEPLOY_SCHEMA_VERSION, environment, name, ...fields, version, action: entry.action, by: entry.by, at, ...(entry.promotedFrom ? { promotedFrom: entry.promotedFrom } : {}) }
-    try {
-      await live.replaceOne({ _id: id as never, $or: [{ version: { $lt: version } }, { version: { $exists: false } }] }, doc, { upsert: true })
-    } catch (error) {
+    const recorded = history.insertOne({ _id: `${id}@${version}` as never, schemaVersion: DEPLOY_SCHEMA_VERSION, ...deployment, ...fields })
+    const written = live.replaceOne({ _id: id as never, $or: [{ version: { $lt: version } }, { version: { $exists: false } }] }, doc, { upsert: true }).catch((error) => {
       // A newer version was written meanwhile (the guard failed, the upsert collided): it stays live.
       if ((error as { code?: number }).code !== 11000) throw error
-    }
+    })
+    await Promise.all([recorded, written])
     return deployment
   }
 

@@ -89,7 +89,16 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
   assertEnvironment(environment)
   const collection: Collection<Document> = options.db.collection(options.collection ?? DEFAULT_FUNCTIONS_COLLECTION)
   const listeners = createListeners()
-  const follower = createFollower(options.db, collection, environment, listeners.emit)
+  // The record a change event carried, handed to the next get() of that name: the executor asks right after the
+  // eviction, and this saves it a round trip.
+  const fresh = new Map<string, { record: FunctionRecord; packages: unknown }>()
+  const follower = createFollower(options.db, collection, environment, (event, doc) => {
+    if (event.type === 'set' && doc) {
+      const record = documentRecord(doc)
+      if (record) fresh.set(event.name, { record, packages: doc.packages })
+    } else fresh.delete(event.name)
+    listeners.emit(event)
+  })
   let subscribers = 0
 
   async function list(): Promise<FunctionRecord[]> {
@@ -102,9 +111,12 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
     list,
     async get(name) {
       assertFunctionName(name)
-      const doc = await collection.findOne({ environment, name })
-      const record = documentRecord(doc)
-      if (record && Array.isArray(doc?.packages)) assertPackagesInstalled(name, doc.packages, options.modulesRoot ?? process.cwd())
+      const prefetched = fresh.get(name)
+      fresh.delete(name)
+      const doc = prefetched ? undefined : await collection.findOne({ environment, name })
+      const record = prefetched ? { ...prefetched.record } : documentRecord(doc)
+      const packages = prefetched ? prefetched.packages : doc?.packages
+      if (record && Array.isArray(packages)) assertPackagesInstalled(name, packages, options.modulesRoot ?? process.cwd())
       return record
     },
     watch(listener) {
@@ -121,13 +133,14 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
     ready: () => follower.ready(),
     async close() {
       listeners.clear()
+      fresh.clear()
       subscribers = 0
       await follower.stop()
     },
   }
 }
 
-type Emit = (event: { type: 'set'; name: string; hash: string } | { type: 'delete'; name: string }) => void
+type Emit = (event: { type: 'set'; name: string; hash: string } | { type: 'delete'; name: string }, doc?: Document) => void
 
 /** Follows the change stream while someone listens: keeps `_id → {name, hash}` so deletes and re-lists emit exact events. */
 function createFollower(db: Db, collection: Collection<Document>, environment: string, emit: Emit) {
@@ -140,13 +153,13 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
   let markReady: () => void = () => undefined
   let readyPromise: Promise<void> = Promise.resolve()
 
-  function apply(id: string, record: FunctionRecord | undefined): void {
+  function apply(id: string, record: FunctionRecord | undefined, doc?: Document): void {
     const previous = known.get(id)
     if (record) {
       if (previous?.hash === record.hash) return
       if (previous && previous.name !== record.name) emit({ type: 'delete', name: previous.name })
       known.set(id, { name: record.name, hash: record.hash })
-      emit({ type: 'set', name: record.name, hash: record.hash })
+      emit({ type: 'set', name: record.name, hash: record.hash }, doc)
     } else if (previous) {
       known.delete(id)
       emit({ type: 'delete', name: previous.name })
@@ -158,7 +171,7 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
       const doc = change.fullDocument
       const id = String(change.documentKey._id)
       // An update read after a later delete has no full document; a document moved to another environment leaves this one.
-      apply(id, doc && doc.environment === environment ? documentRecord(doc) : undefined)
+      apply(id, doc && doc.environment === environment ? documentRecord(doc) : undefined, doc ?? undefined)
     } else if (change.operationType === 'delete') {
       apply(String(change.documentKey._id), undefined)
     } else {
@@ -177,7 +190,7 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
         const record = documentRecord(doc)
         if (!record) continue
         seen.add(id)
-        apply(id, record)
+        apply(id, record, doc)
       }
       for (const id of [...known.keys()]) if (!seen.has(id)) apply(id, undefined)
     })
