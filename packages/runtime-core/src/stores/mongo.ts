@@ -176,11 +176,11 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
       apply(String(change.documentKey._id), undefined)
     } else {
       // drop, rename, dropDatabase, invalidate: the collection as a whole changed.
-      void resync()
+      resync().catch(() => undefined)
     }
   }
 
-  /** Reads the environment again and emits what differs from what listeners were last told. */
+  /** Reads the environment again and emits what differs from what listeners were last told. Rejects when the read failed. */
   function resync(): Promise<void> {
     baseline = baseline.then(async () => {
       const docs = await collection.find({ environment }).toArray()
@@ -194,7 +194,10 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
       }
       for (const id of [...known.keys()]) if (!seen.has(id)) apply(id, undefined)
     })
-    return baseline.catch(() => undefined)
+    const done = baseline
+    // The chain goes on after a failed read; the caller sees the failure (and retries with a new stream).
+    baseline = baseline.catch(() => undefined)
+    return done
   }
 
   let needResync = false
@@ -231,7 +234,7 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
           })
           return synced
         }
-        current.once('resumeTokenChanged', () => void sync())
+        current.once('resumeTokenChanged', () => void sync().catch(() => undefined))
         let change = await current.tryNext()
         token = current.resumeToken ?? token
         await sync()
