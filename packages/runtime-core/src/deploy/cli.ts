@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { RuntimeError } from '../errors.js'
 import { directoryStore } from '../stores/directory.js'
 import { envRegistry } from './env.js'
-import { functionRegistry } from './registry.js'
+import { functionRegistry, type Deployment } from './registry.js'
 import { httpTarget, registryTarget, type DeployTarget } from './target.js'
 
 export interface CliIo {
@@ -63,42 +63,47 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let target: DeployTarget | undefined
   try {
     target = await openTarget(values, io.env)
-    const out = output(io)
-    switch (command) {
-      case 'deploy':
-        return await deploy(target, rest[0], need(values.env ?? io.env.SCRAPING_RUN_ENV, '--env'), out)
-      case 'promote':
-        return await promote(target, values.all ? undefined : need(rest[0], '<name> or --all'), need(values.from, '--from'), need(values.to, '--to'), out)
-      case 'history': {
-        const entries = await target.history(need(rest[0], '<name>'), need(values.env, '--env'))
-        out.table(['version', 'action', 'by', 'at', 'hash', 'from'], entries.map((entry) => [entry.version, entry.action, entry.by ?? '', String(entry.at), (entry.hash ?? '').slice(0, 12), entry.promotedFrom ? `${entry.promotedFrom.environment}@${entry.promotedFrom.version}` : entry.rollbackOf ? `rollback of ${entry.rollbackOf}` : '']))
-        return 0
-      }
-      case 'rollback': {
-        const version = Number(need(values.version, '--version'))
-        const deployment = await target.rollback(need(rest[0], '<name>'), need(values.env, '--env'), version)
-        out.line(`rolled back ${deployment.name} in ${deployment.environment} to version ${version}: now version ${deployment.version}`)
-        return 0
-      }
-      case 'env': {
-        if (rest[0] !== 'set') throw new RuntimeError('BAD_REQUEST', 'usage: env set KEY=VALUE [--secret] --env dev')
-        const pair = need(rest[1], 'KEY=VALUE')
-        const at = pair.indexOf('=')
-        if (at <= 0) throw new RuntimeError('BAD_REQUEST', `expected KEY=VALUE, got ${JSON.stringify(pair)}`)
-        const entry = await target.envSet(need(values.env, '--env'), pair.slice(0, at), pair.slice(at + 1), values.secret === true)
-        out.line(`set ${entry.secret ? 'secret ' : ''}${entry.name} in ${values.env}`)
-        return 0
-      }
-      default:
-        io.stderr.write(`error: unknown command ${command}\n\n${CLI_USAGE}`)
-        return 2
-    }
+    return await runCommand(command, rest, values, target, io)
   } catch (error) {
     const code = (error as { code?: unknown }).code
     io.stderr.write(`error: ${(error as Error).message}${typeof code === 'string' ? ` (${code})` : ''}\n`)
     return 1
   } finally {
     await target?.close().catch(() => undefined)
+  }
+}
+
+async function runCommand(command: string, rest: string[], values: Values, target: DeployTarget, io: CliIo): Promise<number> {
+  const out = output(io)
+  switch (command) {
+    case 'deploy':
+      return deploy(target, rest[0], need(values.env ?? io.env.SCRAPING_RUN_ENV, '--env'), out)
+    case 'promote':
+      return promote(target, values.all ? undefined : need(rest[0], '<name> or --all'), need(values.from, '--from'), need(values.to, '--to'), out)
+    case 'history': {
+      const entries = await target.history(need(rest[0], '<name>'), need(values.env, '--env'))
+      const origin = (entry: Deployment) => (entry.promotedFrom ? `${entry.promotedFrom.environment}@${entry.promotedFrom.version}` : entry.rollbackOf ? `rollback of ${entry.rollbackOf}` : '')
+      out.table(['version', 'action', 'by', 'at', 'hash', 'from'], entries.map((entry) => [entry.version, entry.action, entry.by ?? '', String(entry.at), (entry.hash ?? '').slice(0, 12), origin(entry)]))
+      return 0
+    }
+    case 'rollback': {
+      const version = Number(need(values.version, '--version'))
+      const deployment = await target.rollback(need(rest[0], '<name>'), need(values.env, '--env'), version)
+      out.line(`rolled back ${deployment.name} in ${deployment.environment} to version ${version}: now version ${deployment.version}`)
+      return 0
+    }
+    case 'env': {
+      if (rest[0] !== 'set') throw new RuntimeError('BAD_REQUEST', 'usage: env set KEY=VALUE [--secret] --env dev')
+      const pair = need(rest[1], 'KEY=VALUE')
+      const at = pair.indexOf('=')
+      if (at <= 0) throw new RuntimeError('BAD_REQUEST', `expected KEY=VALUE, got ${JSON.stringify(pair)}`)
+      const entry = await target.envSet(need(values.env, '--env'), pair.slice(0, at), pair.slice(at + 1), values.secret === true)
+      out.line(`set ${entry.secret ? 'secret ' : ''}${entry.name} in ${values.env}`)
+      return 0
+    }
+    default:
+      io.stderr.write(`error: unknown command ${command}\n\n${CLI_USAGE}`)
+      return 2
   }
 }
 
