@@ -132,6 +132,22 @@ describe('functionRegistry', () => {
     expect((await registry.get('c', { environment: 'dev' }))?.version).toBe(20)
   })
 
+  it('keeps counting versions after a remove, and stores values that start with $ as they are', async () => {
+    const db = freshDb()
+    const registry = functionRegistry({ db })
+    await registry.put('r', { source: 'export default () => "$set"', language: 'js', methods: ['GET'], description: '$version' })
+    await registry.publish('r', { environment: 'dev' })
+    expect(await registry.get('r', { environment: 'dev' })).toMatchObject({ source: 'export default () => "$set"', description: '$version', version: 1 })
+    expect(await registry.remove('r')).toEqual({ removed: 1 })
+    expect(await registry.get('r', { environment: 'dev' })).toBeUndefined()
+    expect(await registry.list({ environment: 'dev' })).toEqual([])
+    await registry.put('r', { source: v('back') })
+    expect(await registry.publish('r', { environment: 'dev' })).toMatchObject({ version: 3 })
+    // Metadata the new draft no longer has is gone from the live document.
+    expect((await registry.get('r', { environment: 'dev' }))?.methods).toBeUndefined()
+    expect((await registry.history('r', { environment: 'dev' })).map((entry) => entry.action)).toEqual(['publish', 'remove', 'publish'])
+  })
+
   it('writes documents with a schema version', async () => {
     const db = freshDb()
     const registry = functionRegistry({ db })

@@ -45,7 +45,7 @@ export interface LiveFunction extends Deployment {
 
 export interface RegistryOptions {
   db: Db
-  /** The live collection `mongoStore` reads. Default `__functions__`; drafts, history and counters sit beside it. */
+  /** The live collection `mongoStore` reads. Default `__functions__`; drafts and history sit beside it. */
   collection?: string
   /** Promotion order, e.g. `['dev', 'staging', 'prod']`: `promote` then only moves one step along it. */
   pipeline?: string[]
@@ -84,7 +84,6 @@ export function functionRegistry(options: RegistryOptions): FunctionRegistry {
   const live: Collection<Document> = options.db.collection(base)
   const drafts: Collection<Document> = options.db.collection(`${base}.drafts`)
   const history: Collection<Document> = options.db.collection(`${base}.history`)
-  const counters: Collection<Document> = options.db.collection(`${base}.counters`)
   const pipeline = options.pipeline
   pipeline?.forEach(assertEnvironment)
   let indexes: Promise<unknown> | undefined
@@ -94,36 +93,55 @@ export function functionRegistry(options: RegistryOptions): FunctionRegistry {
       throw error
     }))
 
-  async function nextVersion(environment: string, name: string): Promise<number> {
-    const counter = await counters.findOneAndUpdate({ _id: functionDocumentId(environment, name) as never }, { $inc: { version: 1 } }, { upsert: true, returnDocument: 'after' })
-    return Number(counter?.version)
-  }
-
   /**
-   * The next version, then its history entry and the live document together (the live write is guarded so an older
-   * version never replaces a newer one). Two round trips: the time from publish to served is mostly this.
+   * One atomic write of the live document that also numbers the version (its previous version + 1: monotonic, and the
+   * newest write is always the newest version), then the history entry. The live write is all a reader waits for.
    */
   async function deploy(name: string, environment: string, content: Document, entry: Omit<Deployment, 'name' | 'environment' | 'version' | 'at' | 'hash'>): Promise<Deployment> {
     await ensureIndexes()
-    const version = await nextVersion(environment, name)
-    const at = new Date()
-    const deployment: Deployment = { name, environment, version, ...entry, hash: content.hash, at }
-    const fields = pick(content)
     const id = functionDocumentId(environment, name)
-    const doc = { schemaVersion: DEPLOY_SCHEMA_VERSION, environment, name, ...fields, version, action: entry.action, by: entry.by, at, ...(entry.promotedFrom ? { promotedFrom: entry.promotedFrom } : {}) }
-    const recorded = history.insertOne({ _id: `${id}@${version}` as never, schemaVersion: DEPLOY_SCHEMA_VERSION, ...deployment, ...fields })
-    const written = live.replaceOne({ _id: id as never, $or: [{ version: { $lt: version } }, { version: { $exists: false } }] }, doc, { upsert: true }).catch((error) => {
-      // A newer version was written meanwhile (the guard failed, the upsert collided): it stays live.
-      if ((error as { code?: number }).code !== 11000) throw error
-    })
-    await Promise.all([recorded, written])
+    const at = new Date()
+    const fields = pick(content)
+    const set: Document = { schemaVersion: DEPLOY_SCHEMA_VERSION, environment, name, action: entry.action, by: entry.by, at, ...fields }
+    if (entry.promotedFrom) set.promotedFrom = entry.promotedFrom
+    const unset = [...CONTENT_FIELDS.filter((field) => fields[field] === undefined), 'removed', ...(entry.promotedFrom ? [] : ['promotedFrom'])]
+    const doc = await bump(id, set, unset)
+    const version = Number(doc.version)
+    const deployment: Deployment = { name, environment, version, ...entry, hash: content.hash, at }
+    await history.insertOne({ _id: `${id}@${version}` as never, schemaVersion: DEPLOY_SCHEMA_VERSION, ...deployment, ...fields })
     return deployment
+  }
+
+  /** Sets `set` (as literals: a source may start with `$`), unsets `unset`, and adds one to `version`, atomically. */
+  async function bump(id: string, set: Document, unset: string[], filter: Document = {}): Promise<Document> {
+    const literal: Document = {}
+    for (const [key, value] of Object.entries(set)) literal[key] = { $literal: value }
+    literal.version = { $add: [{ $ifNull: ['$version', 0] }, 1] }
+    const stages: Document[] = [{ $set: literal }]
+    if (unset.length) stages.push({ $unset: unset })
+    const doc = await live.findOneAndUpdate({ _id: id as never, ...filter }, stages, { upsert: Object.keys(filter).length === 0, returnDocument: 'after' })
+    if (!doc) throw new RuntimeError('FUNCTION_NOT_FOUND', `function ${id} is not live`)
+    return doc
   }
 
   async function liveDoc(name: string, environment: string): Promise<Document | null> {
     assertFunctionName(name)
     assertEnvironment(environment)
-    return live.findOne({ _id: functionDocumentId(environment, name) as never })
+    return live.findOne({ _id: functionDocumentId(environment, name) as never, removed: { $ne: true } })
+  }
+
+  /** Leaves a tombstone (so the version count goes on), recorded in the history. False when it was not live. */
+  async function removeFrom(name: string, environment: string, by: string | null): Promise<boolean> {
+    const id = functionDocumentId(environment, name)
+    const at = new Date()
+    const doc = await bump(id, { removed: true, action: 'remove', by, at }, [...CONTENT_FIELDS, 'promotedFrom'], { removed: { $ne: true } }).catch((error) => {
+      if (RuntimeError.is(error, 'FUNCTION_NOT_FOUND')) return undefined
+      throw error
+    })
+    if (!doc) return false
+    const version = Number(doc.version)
+    await history.insertOne({ _id: `${id}@${version}` as never, schemaVersion: DEPLOY_SCHEMA_VERSION, name, environment, version, action: 'remove', by, at })
+    return true
   }
 
   return {
@@ -180,21 +198,19 @@ export function functionRegistry(options: RegistryOptions): FunctionRegistry {
     async remove(name, { environment, by = null } = {}) {
       assertFunctionName(name)
       if (environment === undefined) {
-        const { deletedCount } = await live.deleteMany({ name })
+        let removed = 0
+        for (const doc of await live.find({ name, removed: { $ne: true } }, { projection: { environment: 1 } }).toArray()) {
+          removed += (await removeFrom(name, String(doc.environment), by)) ? 1 : 0
+        }
         await drafts.deleteOne({ _id: name as never })
-        return { removed: deletedCount }
+        return { removed }
       }
       assertEnvironment(environment)
-      const { deletedCount } = await live.deleteOne({ _id: functionDocumentId(environment, name) as never })
-      if (deletedCount) {
-        const version = await nextVersion(environment, name)
-        await history.insertOne({ _id: `${functionDocumentId(environment, name)}@${version}` as never, schemaVersion: DEPLOY_SCHEMA_VERSION, name, environment, version, action: 'remove', by, at: new Date() })
-      }
-      return { removed: deletedCount }
+      return { removed: (await removeFrom(name, environment, by)) ? 1 : 0 }
     },
     async list({ environment }) {
       assertEnvironment(environment)
-      const docs = await live.find({ environment }, { projection: { source: 0, inputSchema: 0 } }).sort({ name: 1 }).toArray()
+      const docs = await live.find({ environment, removed: { $ne: true } }, { projection: { source: 0, inputSchema: 0 } }).sort({ name: 1 }).toArray()
       return docs.map(toDeployment)
     },
     async get(name, { environment }) {

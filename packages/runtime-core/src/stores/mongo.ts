@@ -62,7 +62,8 @@ export function functionDocumentId(environment: string, name: string): string {
 
 /** The record a live document stands for, or undefined when it is not a valid function. */
 export function documentRecord(doc: Document | null | undefined): FunctionRecord | undefined {
-  if (!doc || typeof doc.name !== 'string' || typeof doc.source !== 'string') return undefined
+  // A removed function leaves a tombstone (`removed: true`) that keeps its version count.
+  if (!doc || doc.removed === true || typeof doc.name !== 'string' || typeof doc.source !== 'string') return undefined
   try {
     return toRecord({
       name: doc.name,
@@ -102,7 +103,7 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
   let subscribers = 0
 
   async function list(): Promise<FunctionRecord[]> {
-    const docs = await collection.find({ environment }).sort({ name: 1 }).toArray()
+    const docs = await collection.find({ environment, removed: { $ne: true } }).sort({ name: 1 }).toArray()
     return docs.map(documentRecord).filter((record): record is FunctionRecord => record !== undefined)
   }
 
