@@ -67,6 +67,20 @@ describe('mongoStore', () => {
     await prod.close()
   })
 
+  it('unsubscribing and subscribing again at once gives one event per change (no second stream left behind)', async () => {
+    const db = await freshDb()
+    const store = mongoStore({ db })
+    store.watch(() => undefined)()
+    const events: unknown[] = []
+    store.watch((event) => events.push(event))
+    await store.ready()
+    await putDoc(db, 'dev', { name: 'once', source: 'export default () => 1' })
+    await eventually(async () => events.length, (count) => count > 0, 'an event')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(events).toEqual([{ type: 'set', name: 'once', hash: expect.any(String) }])
+    await store.close()
+  })
+
   it('refuses a bad environment and a missing db', () => {
     expect(() => mongoStore({ db: undefined as never })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
     expect(() => mongoStore({ db: {} as never })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))

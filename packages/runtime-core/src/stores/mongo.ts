@@ -148,6 +148,8 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
   const known = new Map<string, { name: string; hash: string }>()
   let stream: ChangeStream | undefined
   let running = false
+  // Each start() is a new generation: a loop of an earlier one (still winding down after stop()) exits.
+  let generation = 0
   let loop: Promise<void> | undefined
   let token: unknown
   let baseline: Promise<void> = Promise.resolve()
@@ -215,10 +217,11 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
     }
   }
 
-  async function follow(): Promise<void> {
+  async function follow(mine: number): Promise<void> {
+    const live = () => running && generation === mine
     let delay = 50
     needResync = true
-    while (running) {
+    while (live()) {
       const options: Document = { fullDocument: 'updateLookup' }
       if (token) options.resumeAfter = token
       const current = collection.watch([], options)
@@ -240,13 +243,13 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
         token = current.resumeToken ?? token
         await sync()
         delay = 50
-        while (running) {
+        while (live()) {
           if (change) onChange(change)
           token = current.resumeToken ?? token
           change = await current.tryNext()
         }
       } catch (error) {
-        if (!running) break
+        if (!live()) break
         if (TOKEN_LOST.has(Number((error as { code?: unknown }).code))) {
           token = undefined
           needResync = true
@@ -277,7 +280,7 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
         })
         .catch(() => undefined)
       db.client?.on?.('serverDescriptionChanged', onTopology)
-      loop = follow()
+      loop = follow(++generation)
     },
     async stop(): Promise<void> {
       running = false
