@@ -6,6 +6,7 @@ import { storageFeature } from './features/storage.js'
 import { proxyFeature } from './features/proxy.js'
 import { mcpFeature } from './features/mcp.js'
 import { functionsFeature } from './features/functions.js'
+import { deployFeature } from './features/deploy.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -22,6 +23,8 @@ const features = [
   proxyFeature,
   // Before mcp, which serves this executor's functions as tools.
   functionsFeature,
+  // The same functions deployed to MongoDB and served per environment (/dev/fn, /staging/fn, /prod/fn), with /admin.
+  deployFeature,
   mcpFeature,
 ]
 

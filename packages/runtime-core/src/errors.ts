@@ -26,6 +26,13 @@ export const RUNTIME_ERROR_CODES = [
   'OVERLOADED',
   'UNAUTHORIZED',
   'LOG_QUEUE_FULL',
+  'MISSING_MODULE',
+  'PROMOTION_ORDER',
+  'VERSION_NOT_FOUND',
+  'ENV_NOT_FOUND',
+  'SECRET_KEY_INVALID',
+  'NOT_FOUND',
+  'INTERNAL_ERROR',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

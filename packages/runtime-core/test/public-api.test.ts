@@ -26,6 +26,15 @@ describe('public API', () => {
         'metricsSink',
         'createLogsHandler',
         'createMetricsHandler',
+        'mongoStore',
+        'functionDocumentId',
+        'functionRegistry',
+        'DEPLOY_SCHEMA_VERSION',
+        'envRegistry',
+        'mongoEnv',
+        'redactingSink',
+        'createAdminApi',
+        'adminRouter',
       ].sort(),
     )
   })

@@ -28,7 +28,8 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
   const watchEnabled = options.watch ?? true
   const debounceMs = options.debounceMs ?? 30
   const listeners = createListeners()
-  let watcher: FSWatcher | undefined
+  const watchers = new Map<string, FSWatcher>()
+  let watching = false
   let snapshot: Map<string, string> | undefined
   let timer: NodeJS.Timeout | undefined
   let scanning: Promise<void> | undefined
@@ -64,7 +65,8 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
     return undefined
   }
 
-  async function names(): Promise<string[]> {
+  // Also collects the folders walked, so each one can be watched on its own.
+  async function names(folders?: Set<string>): Promise<string[]> {
     const found = new Set<string>()
     async function walk(folder: string): Promise<void> {
       let entries
@@ -73,6 +75,7 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
       } catch {
         return
       }
+      folders?.add(folder)
       for (const entry of entries) {
         if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
         const full = join(folder, entry.name)
@@ -89,14 +92,46 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
     return [...found].sort()
   }
 
-  async function list(): Promise<FunctionRecord[]> {
-    const records = await Promise.all((await names()).map((name) => readRecord(name).catch(() => undefined)))
+  async function readAll(folders?: Set<string>): Promise<FunctionRecord[]> {
+    const records = await Promise.all((await names(folders)).map((name) => readRecord(name).catch(() => undefined)))
     return records.filter((record): record is FunctionRecord => record !== undefined)
+  }
+
+  function list(): Promise<FunctionRecord[]> {
+    return readAll()
+  }
+
+  // One non-recursive watcher per folder, not fs.watch's recursive mode: on Linux, Node emulates that mode with
+  // watchers on the files themselves, which are lost when an editor deletes and re-creates (or renames over) a file,
+  // so later saves went unseen. A folder's watcher reports every change of its entries, however they are written.
+  function syncWatchers(folders: Set<string>): void {
+    if (!watching) return
+    for (const folder of folders) {
+      if (watchers.has(folder)) continue
+      try {
+        const folderWatcher = fsWatch(folder, { persistent: false }, () => schedule())
+        folderWatcher.on('error', () => {
+          folderWatcher.close()
+          watchers.delete(folder)
+          schedule()
+        })
+        watchers.set(folder, folderWatcher)
+      } catch (error) {
+        if (folder === root) throw new RuntimeError('BAD_REQUEST', `cannot watch ${root}: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    for (const [folder, folderWatcher] of watchers) {
+      if (folders.has(folder)) continue
+      folderWatcher.close()
+      watchers.delete(folder)
+    }
   }
 
   // Rescans everything and emits the difference: robust against editors that save by rename, and cheap for a folder of functions.
   async function rescan(): Promise<void> {
-    const next = new Map((await list()).map((record) => [record.name, record.hash]))
+    const folders = new Set<string>()
+    const next = new Map((await readAll(folders)).map((record) => [record.name, record.hash]))
+    syncWatchers(folders)
     const previous = snapshot ?? new Map<string, string>()
     snapshot = next
     for (const [name, hash] of next) if (previous.get(name) !== hash) listeners.emit({ type: 'set', name, hash })
@@ -124,28 +159,27 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
   }
 
   function startWatching(): void {
-    if (!watchEnabled || watcher) return
-    // Take the baseline first, so the first edit after subscribing is reported as a change.
-    scanning = list()
+    if (!watchEnabled || watching) return
+    watching = true
+    // Watch the root now (a bad folder fails here), then take the baseline, so the first edit after subscribing is
+    // reported as a change.
+    syncWatchers(new Set([root]))
+    const folders = new Set<string>()
+    scanning = readAll(folders)
       .then((records) => {
         snapshot ??= new Map(records.map((record) => [record.name, record.hash]))
+        syncWatchers(folders)
       })
       .catch(() => undefined)
       .finally(() => {
         scanning = undefined
       })
-    try {
-      watcher = fsWatch(root, { recursive: true }, () => schedule())
-      watcher.on('error', () => undefined)
-      watcher.unref()
-    } catch (error) {
-      throw new RuntimeError('BAD_REQUEST', `cannot watch ${root}: ${(error as Error).message}`, { cause: error })
-    }
   }
 
   function stopWatching(): void {
-    watcher?.close()
-    watcher = undefined
+    watching = false
+    for (const folderWatcher of watchers.values()) folderWatcher.close()
+    watchers.clear()
     snapshot = undefined
     if (timer) clearTimeout(timer)
     timer = undefined
