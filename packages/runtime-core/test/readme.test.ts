@@ -1,0 +1,44 @@
+// The README's examples, as a new user meets them: every TypeScript block type-checks under --strict, and the quick
+// start runs — the server block with the function block as functions/hello.ts, answering a real request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getFreePort } from '@scraping-run/test-utils'
+import { exampleDir, readmeExamples, runExample, typecheck, type ExampleDir, type ReadmeExample } from '../../../common/test-utils/src/readme-examples.js'
+
+const README = new URL('../README.md', import.meta.url)
+let examples: ReadmeExample[]
+let dir: ExampleDir
+
+beforeAll(async () => {
+  examples = await readmeExamples(README)
+  dir = await exampleDir(new URL('../', import.meta.url), {
+    '@scraping-run/cloud': new URL('../../cloud-sdk/', import.meta.url),
+    '@scraping-run/db-proxy': new URL('../../db-proxy/', import.meta.url),
+  })
+})
+afterAll(() => dir?.remove())
+
+describe('README examples', () => {
+  it('type-check under --strict', { timeout: 120_000 }, async () => {
+    expect(examples.length).toBeGreaterThanOrEqual(14)
+    const files = await Promise.all(examples.map((example) => dir.writeSource(example)))
+    expect(typecheck(files, dir.dir)).toEqual([])
+  })
+
+  it('the quick start serves functions/hello.ts as POST /fn/hello', { timeout: 60_000 }, async () => {
+    const server = examples.find((example) => example.code.includes("directoryStore('./functions')") && example.code.includes('app.listen(3000)'))!
+    const hello = examples.find((example) => example.code.startsWith('// functions/hello.ts'))!
+    await dir.write('functions/hello.ts', hello.code)
+    const port = await getFreePort()
+    const file = await dir.writeRunnable(server, 'quick-start.js', (code) => code.replace('app.listen(3000)', `app.listen(${port})`))
+    const running = await runExample(file, {
+      env: { JWT_SECRET: 'readme-secret' },
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/fn/hello`, { method: 'POST' })).status !== 0,
+    })
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/fn/hello`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' })
+      expect(await response.json()).toMatchObject({ hello: 'Ada', calls: expect.any(Number), app: 'default' })
+    } finally {
+      await running.stop()
+    }
+  })
+})
