@@ -107,6 +107,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       maxBytes: options.logLimits?.maxBytes,
       remapStack: maps.cleanStack,
       echo: options.logToStdout,
+      ...(init.onLog ? { onRecord: init.onLog } : {}),
     })
     const abort = new CallAbort(init.signal)
     const ctx = new InvocationContext(requestId, name, init, trigger, env, abort)
@@ -119,7 +120,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         for (const id of callIds) sandbox.abort(id, { code: reason.code, message: reason.message })
       },
     }
-    const frame = new InvocationFrame(requestId, name, depth, collector, maps.cleanStack, ctx, control, init.response)
+    const frame = new InvocationFrame(requestId, name, depth, collector, maps.cleanStack, ctx, control, init.response, init.onProgress)
     const mainId = invocations.open({ frame })
     callIds.push(mainId)
     // Everything this call's sandbox work sends back, top-level code of a module it loads and callbacks that outlive it
