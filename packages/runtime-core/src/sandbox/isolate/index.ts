@@ -36,6 +36,7 @@ type Ivm = typeof IVM
 // Every runaway is stopped within timeoutMs + this.
 const TIMEOUT_GRACE_MS = 100
 const REFILL_DELAY_MS = 30
+const HEAP_EVERY = 32
 
 /** Fails on first use, naming the fix, when isolated-vm cannot work in this process. */
 async function loadIvm(): Promise<Ivm> {
@@ -209,7 +210,8 @@ function report(bridge: SandboxBridge, id: string, worker: IsolateWorker): void 
   if (worker.isolate.isDisposed) return
   try {
     bridge.call(id, 'stats', [{ isolate: worker.calls === 1 ? 'new' : 'warm', usedBytes: worker.heapBytes, limitBytes: worker.limitBytes }])
-    worker.refreshHeap()
+    // Every round trip to an isolate costs as much as a small call: measure the heap now and then, not after each call.
+    if (worker.calls % HEAP_EVERY === 1) worker.refreshHeap()
   } catch {
     // A log detail must never fail the call.
   }
