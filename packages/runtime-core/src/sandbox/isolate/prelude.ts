@@ -341,10 +341,10 @@ function abort(id, reason) {
   controller.abort(error)
 }
 return FROZEN({
-  load: (key, imports) => { try { return { ok: true, value: load(key, imports) } } catch (error) { return { ok: false, error: describeError(error) } } },
+  // Loading seals the isolate: no module can be defined after its function's own modules.
+  load: (key, imports) => { try { return { ok: true, value: load(key, imports) } } catch (error) { return { ok: false, error: describeError(error) } } finally { delete globalThis.__scrapingRunDefine } },
   run,
   abort,
-  seal: () => { delete globalThis.__scrapingRunDefine },
 })
 `
 

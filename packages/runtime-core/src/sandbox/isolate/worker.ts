@@ -27,7 +27,7 @@ export class IsolateWorker {
   readonly isolate: IVM.Isolate
   private context: IVM.Context | undefined
   // The prelude's entry points, fetched once: each `get` would be a round trip to the isolate's thread.
-  private entry: Record<'load' | 'run' | 'abort' | 'seal', IVM.Reference<any>> | undefined
+  private entry: Record<'load' | 'run' | 'abort', IVM.Reference<any>> | undefined
   busy = false
   calls = 0
   /** What loading the module reported (entry kind, `meta` as JSON text). */
@@ -54,8 +54,8 @@ export class IsolateWorker {
       worker.context = await worker.isolate.createContext()
       const reference = new ivm.Reference((id: string, op: string, args: unknown[]) => settle(() => host(id, op, args)))
       const boot: IVM.Reference<any> = await worker.context.evalClosure(PRELUDE, [reference], { result: { reference: true }, timeout: 2000 })
-      const [load, run, abort, seal] = await Promise.all(['load', 'run', 'abort', 'seal'].map((name) => boot.get(name, { reference: true })))
-      worker.entry = { load: load!, run: run!, abort: abort!, seal: seal! }
+      const [load, run, abort] = await Promise.all(['load', 'run', 'abort'].map((name) => boot.get(name, { reference: true })))
+      worker.entry = { load: load!, run: run!, abort: abort! }
       boot.release()
       return worker
     } catch (error) {
@@ -68,9 +68,9 @@ export class IsolateWorker {
   async load(unit: LoadUnit, timeoutMs: number, bundle: (functionName: string, specifier: string) => Promise<string>): Promise<{ entry: string; meta?: string }> {
     const imports: Record<string, Record<string, string>> = {}
     const seen = new Set<string>()
+    // The key goes into the wrapper's first line (its own line, so the function's line 1 stays line 1): one hop per module.
     const evaluate = async (key: string, code: string, filename: string): Promise<void> => {
-      const script = await this.isolate.compileScript(`${WRAP_START}${code}\n})`, { filename, lineOffset: -1 })
-      await this.context!.global.set('__key', key, { copy: true })
+      const script = await this.isolate.compileScript(`${WRAP_START.replace('__key', () => JSON.stringify(key))}${code}\n})`, { filename, lineOffset: -1 })
       await script.run(this.context!, { timeout: timeoutMs })
       script.release()
     }
@@ -94,11 +94,9 @@ export class IsolateWorker {
       return key
     }
     const key = await define(unit)
-    await this.context!.global.delete('__key')
     const loaded = (await this.entry!.load.apply(undefined, [key, imports], { ...COPY, timeout: timeoutMs })) as
       | { ok: true; value: { entry: string; meta?: string } }
       | { ok: false; error: { message: string; code?: string } }
-    await this.entry!.seal.apply(undefined, [], COPY)
     if (!loaded.ok) throw Object.assign(new Error(loaded.error.message), loaded.error)
     this.loadInfo = loaded.value
     this.refreshHeap()
