@@ -4,7 +4,7 @@
 // The admin JWT and the secret key are fixed development values, printed so the lines below work as they are.
 import { fileURLToPath } from 'node:url'
 import { getToken } from '@scraping-run/cloud'
-import { adminRouter, consoleSink, createAdminApi, createExecutor, directoryStore, envRegistry, functionRegistry, mongoEnv, mongoStore, redactingSink } from '@scraping-run/runtime-core'
+import { adminRouter, consoleSink, createAdminApi, createExecutor, directoryStore, envRegistry, functionRegistry, isolateSandbox, isolateUnavailableReason, mongoEnv, mongoStore, redactingSink, vmSandbox } from '@scraping-run/runtime-core'
 import { functionsMiddleware } from '@scraping-run/runtime-core/express'
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod']
@@ -22,11 +22,14 @@ export async function deployFeature(demo) {
   const registry = functionRegistry({ db: mongo.db, pipeline: ENVIRONMENTS })
   await deployFolder(registry, demo.options.functionsDir ?? FUNCTIONS_DIR)
 
+  // Deployed functions run isolated too when isolated-vm can run here (see the SANDBOX line at start-up).
+  const isolated = (await isolateUnavailableReason()) === null
   for (const environment of ENVIRONMENTS) {
     const live = mongoEnv({ db: mongo.db, environment, secretKey, defaults: { DEMO_BUCKET: demo.services.bucketName ?? 'demo-files' } })
     const store = mongoStore({ db: mongo.db, environment })
     const executor = createExecutor({
       store,
+      sandbox: isolated ? isolateSandbox() : vmSandbox(),
       jwtSecret,
       appid: 'demo',
       timeoutMs: 10_000,
