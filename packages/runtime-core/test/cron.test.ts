@@ -1,0 +1,157 @@
+// The cron scheduler in one process: schedules from records, `meta` and code; the store followed; interceptors; overlap.
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createExecutor,
+  createScheduler,
+  memoryLease,
+  memoryStore,
+  parseSchedule,
+  type CronRun,
+  type CronSkip,
+  type Executor,
+  type Scheduler,
+} from '@scraping-run/runtime-core'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+function setup(store: ReturnType<typeof memoryStore>, options: Partial<Parameters<typeof createScheduler>[0]> = {}) {
+  const executor: Executor = createExecutor({ store })
+  const runs: CronRun[] = []
+  const skips: CronSkip[] = []
+  const errors: unknown[] = []
+  const scheduler: Scheduler = createScheduler({
+    executor,
+    lease: memoryLease(),
+    onRun: (run) => runs.push(run),
+    onSkip: (skip) => skips.push(skip),
+    onError: (error) => errors.push(error),
+    ...options,
+  })
+  cleanups.push(async () => {
+    await scheduler.stop()
+    await executor.close()
+  })
+  return { executor, scheduler, runs, skips, errors }
+}
+
+const everySecond = (body = 'return ctx.trigger') =>
+  `export const meta = { schedule: '* * * * * *' }\nexport default async (ctx: any) => { ${body} }`
+
+describe('parseSchedule', () => {
+  it('parses 5 fields, 6 with seconds, nicknames and timezones', () => {
+    const from = new Date('2026-01-01T00:00:00.300Z')
+    expect(parseSchedule('* * * * * *').next(from)?.toISOString()).toBe('2026-01-01T00:00:01.000Z')
+    expect(parseSchedule('*/5 * * * *').next(from)?.toISOString()).toBe('2026-01-01T00:05:00.000Z')
+    expect(parseSchedule('@hourly').next(from)?.toISOString()).toBe('2026-01-01T01:00:00.000Z')
+    // 09:00 in Paris is 08:00 UTC in winter; without a timezone schedules are UTC, the same on every replica.
+    expect(parseSchedule('0 9 * * *', 'Europe/Paris').next(from)?.toISOString()).toBe('2026-01-01T08:00:00.000Z')
+    expect(parseSchedule('0 9 * * *').next(from)?.toISOString()).toBe('2026-01-01T09:00:00.000Z')
+  })
+
+  it('refuses bad patterns, dates and timezones with INVALID_SCHEDULE', () => {
+    for (const [pattern, timezone] of [['bad'], ['* * *'], ['61 * * * *'], ['2026-01-01T00:00:00'], [42], [''], ['* * * * *', 'Mars/Olympus']]) {
+      expect(() => parseSchedule(pattern, timezone)).toThrow(expect.objectContaining({ code: 'INVALID_SCHEDULE' }))
+    }
+  })
+})
+
+describe('createScheduler', () => {
+  it('fires a function declaring meta.schedule with trigger {kind: cron, name, scheduledAt} through executor.invoke', async () => {
+    const { scheduler, runs } = setup(memoryStore([{ name: 'beat', source: everySecond() }, { name: 'plain', source: 'export default () => 1' }]))
+    await scheduler.start()
+    expect(scheduler.list()).toMatchObject([{ name: 'beat', functionName: 'beat', schedule: '* * * * * *', origin: 'function' }])
+    await eventually(() => runs.length >= 2, 'two runs')
+    for (const run of runs) {
+      expect(run.result.error).toBeUndefined()
+      expect(run.result.data).toEqual({ kind: 'cron', name: 'beat', scheduledAt: run.scheduledAt })
+      expect(run.scheduledAt).toMatch(/T\d\d:\d\d:\d\d\.000Z$/)
+    }
+    expect(new Set(runs.map((run) => run.scheduledAt)).size).toBe(runs.length)
+  }, 15_000)
+
+  it('follows the store: a changed schedule, a schedule removed, a deleted and an added function', async () => {
+    const store = memoryStore([{ name: 'a', source: everySecond() }])
+    const { scheduler, runs } = setup(store)
+    await scheduler.start()
+    await eventually(() => runs.length >= 1, 'a first run')
+    store.set({ name: 'a', source: "export const meta = { schedule: '0 0 1 1 *', timezone: 'Asia/Tokyo' }\nexport default () => 1" })
+    await eventually(() => scheduler.list()[0]?.schedule === '0 0 1 1 *', 'the new schedule')
+    expect(scheduler.list()[0]).toMatchObject({ timezone: 'Asia/Tokyo', next: expect.stringMatching(/-12-31T15:00:00.000Z$/) })
+    store.set({ name: 'a', source: 'export default () => 1' })
+    await eventually(() => scheduler.list().length === 0, 'the schedule dropped')
+    store.set({ name: 'b', source: everySecond() })
+    await eventually(() => scheduler.list().some((entry) => entry.name === 'b'), 'b scheduled')
+    store.delete('b')
+    await eventually(() => scheduler.list().length === 0, 'b dropped with its function')
+    const count = runs.length
+    await sleep(1500)
+    expect(runs.length).toBe(count)
+  }, 20_000)
+
+  it('reports a function whose schedule does not parse (INVALID_SCHEDULE) and schedules the others', async () => {
+    const store = memoryStore([
+      { name: 'bad', source: "export const meta = { schedule: 'every minute' }\nexport default () => 1" },
+      { name: 'good', source: everySecond() },
+    ])
+    const { scheduler, errors } = setup(store)
+    await scheduler.start()
+    expect(scheduler.list().map((entry) => entry.name)).toEqual(['good'])
+    expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_SCHEDULE', message: expect.stringContaining('bad') })])
+  })
+
+  it('runs programmatic schedules, named on their own, and refuses invalid ones', async () => {
+    const store = memoryStore([{ name: 'report', source: 'export default (ctx: any) => ctx.trigger.name' }])
+    const { scheduler, runs } = setup(store, { schedules: [{ name: 'nightly-report', function: 'report', schedule: '* * * * * *' }] })
+    expect(() => scheduler.add({ name: 'x', schedule: 'nope' })).toThrow(expect.objectContaining({ code: 'INVALID_SCHEDULE' }))
+    await scheduler.start()
+    await eventually(() => runs.length >= 1, 'a run')
+    expect(runs[0]).toMatchObject({ name: 'nightly-report', functionName: 'report', result: { data: 'nightly-report' } })
+    const remove = scheduler.add({ name: 'again', function: 'report', schedule: '* * * * * *' })
+    expect(scheduler.list().map((entry) => entry.name).sort()).toEqual(['again', 'nightly-report'])
+    remove()
+    expect(scheduler.list().map((entry) => entry.name)).toEqual(['nightly-report'])
+  }, 15_000)
+
+  it('an interceptor refusing cron is respected: the function does not run', async () => {
+    const store = memoryStore([{ name: 'beat', source: everySecond("return 'ran'") }])
+    const { executor, scheduler, runs } = setup(store)
+    executor.use(async (ctx, next) => (ctx.trigger.kind === 'cron' ? { refused: ctx.trigger.scheduledAt } : next()))
+    await scheduler.start()
+    await eventually(() => runs.length >= 2, 'two ticks')
+    for (const run of runs) expect(run.result.data).toEqual({ refused: run.scheduledAt })
+    expect((await executor.invoke('beat')).data).toBe('ran')
+  }, 15_000)
+
+  it('does not overlap a run with itself unless configured to', async () => {
+    const slow = everySecond('const start = Date.now(); await new Promise((r) => setTimeout(r, 2200)); return { start, end: Date.now() }')
+    const single = setup(memoryStore([{ name: 'slow', source: slow }]))
+    const overlapping = setup(memoryStore([{ name: 'slow', source: slow }]), { overlap: true })
+    await Promise.all([single.scheduler.start(), overlapping.scheduler.start()])
+    await eventually(() => single.runs.length >= 2 && overlapping.runs.length >= 3, 'runs of both', 12_000)
+    const spans = (runs: CronRun[]) => runs.map((run) => run.result.data as { start: number; end: number }).sort((a, b) => a.start - b.start)
+    const overlaps = (list: { start: number; end: number }[]) => list.some((span, i) => i > 0 && span.start < list[i - 1]!.end)
+    expect(overlaps(spans(single.runs))).toBe(false)
+    expect(single.skips.some((skip) => skip.reason === 'overlap')).toBe(true)
+    expect(overlaps(spans(overlapping.runs))).toBe(true)
+  }, 20_000)
+
+  it('refuses bad options with BAD_REQUEST', () => {
+    const executor = createExecutor({ store: memoryStore() })
+    cleanups.push(() => executor.close())
+    expect(() => createScheduler({ executor } as never)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
+    expect(() => createScheduler({ executor, lease: memoryLease(), maxLateMs: 9000 })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
+    expect(() => createScheduler({ executor, lease: memoryLease(), missed: 'all' as never })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
+  })
+})
