@@ -147,6 +147,16 @@ describe('createScheduler', () => {
     expect(overlaps(spans(overlapping.runs))).toBe(true)
   }, 20_000)
 
+  it('a schedule changed while its run is going keeps firing once that run ends', async () => {
+    const slow = (pattern: string) => `export const meta = { schedule: '${pattern}' }\nexport default async () => { await new Promise((r) => setTimeout(r, 1500)); return '${pattern}' }`
+    const store = memoryStore([{ name: 'slow', source: slow('* * * * * *') }])
+    const { scheduler, runs } = setup(store)
+    await scheduler.start()
+    await sleep(1300) // the first run has started and is still running
+    store.set({ name: 'slow', source: slow('*/2 * * * * *') })
+    await eventually(() => runs.some((run) => run.result.data === '*/2 * * * * *'), 'a run of the new schedule', 10_000)
+  }, 20_000)
+
   it('refuses bad options with BAD_REQUEST', () => {
     const executor = createExecutor({ store: memoryStore() })
     cleanups.push(() => executor.close())

@@ -1,10 +1,11 @@
 import { RuntimeError } from '../errors.js'
 import type { Lease } from '../leases/types.js'
-import type { Executor, InvokeResult } from '../types.js'
+import type { Executor } from '../types.js'
 import { toEntry, type CronScheduleInput, type Entry } from './cron/schedule.js'
 import { followStore } from './cron/store-schedules.js'
+import { runTick, type CronRun, type CronSkip, type TickRuntime } from './cron/tick.js'
 
-export type { CronScheduleInput }
+export type { CronRun, CronScheduleInput, CronSkip }
 
 export interface SchedulerOptions {
   executor: Executor
@@ -28,21 +29,6 @@ export interface SchedulerOptions {
   onSkip?(skip: CronSkip): void
   /** A schedule a function declares that does not parse, a lease backend failing. Default: `console.warn`. */
   onError?(error: unknown): void
-}
-
-export interface CronRun {
-  name: string
-  functionName: string
-  scheduledAt: string
-  holder: string
-  result: InvokeResult
-}
-
-export interface CronSkip {
-  name: string
-  functionName: string
-  scheduledAt: string
-  reason: 'late' | 'overlap'
 }
 
 export interface ScheduleInfo {
@@ -75,6 +61,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const ttlMs = options.ttlMs ?? 10_000
   const maxLateMs = options.maxLateMs ?? ttlMs / 2
   const onError = options.onError ?? ((error: unknown) => console.warn('[scraping-run cron]', error instanceof Error ? error.message : error))
+  const runtime: TickRuntime = { executor, lease, ttlMs, maxLateMs, running: new Map(), onError, onRun: options.onRun, onSkip: options.onSkip }
   const entries = new Map<string, Entry>()
   const inFlight = new Set<Promise<void>>()
   let started = false
@@ -93,51 +80,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     if (entries.get(entry.key) !== entry || !started) return
     const now = Date.now()
     if (now < due.getTime()) return arm(entry, new Date(due.getTime() - 1000)) // a capped delay: not due yet
-    const run = tick(entry, due).finally(() => inFlight.delete(run))
+    const run = runTick(runtime, entry, due).finally(() => inFlight.delete(run))
     inFlight.add(run)
     // After a long block, jump to the ticks still on time instead of walking every missed one.
     arm(entry, new Date(Math.max(due.getTime(), now - maxLateMs)))
   }
 
-  async function tick(entry: Entry, due: Date): Promise<void> {
-    const scheduledAt = due.toISOString()
-    const base = { name: entry.name, functionName: entry.functionName, scheduledAt }
-    if (Date.now() - due.getTime() > maxLateMs) return options.onSkip?.({ ...base, reason: 'late' })
-    if (!entry.overlap && entry.running > 0) return options.onSkip?.({ ...base, reason: 'overlap' })
-    entry.running++
-    const runKey = entry.overlap ? undefined : `cron:${entry.key}:running`
-    let renewer: NodeJS.Timeout | undefined
-    let holdsRun = false
-    try {
-      // The tick's claim is never released: it expires after ttlMs, by when no host still tries that tick (maxLateMs).
-      if (!(await lease.acquire(`cron:${entry.key}@${scheduledAt}`, ttlMs))) return
-      if (runKey) {
-        holdsRun = await lease.acquire(runKey, ttlMs)
-        if (!holdsRun) return options.onSkip?.({ ...base, reason: 'overlap' })
-        renewer = setInterval(() => void renewRun(runKey, entry), ttlMs / 3)
-      }
-      const result = await executor.invoke(entry.functionName, { trigger: { kind: 'cron', name: entry.name, scheduledAt } })
-      options.onRun?.({ ...base, holder: lease.holder, result })
-    } catch (error) {
-      onError(error)
-    } finally {
-      clearInterval(renewer)
-      entry.running--
-      if (runKey && holdsRun) await lease.release(runKey).catch(onError)
-    }
-  }
-
-  async function renewRun(runKey: string, entry: Entry): Promise<void> {
-    const renewed = await lease.renew(runKey, ttlMs).catch((error: unknown) => (onError(error), true))
-    if (!renewed) onError(new RuntimeError('LEASE_LOST', `cron ${entry.name}: lost the lease of the running run; another host may start the next one`))
-  }
-
   function put(entry: Entry): void {
     const previous = entries.get(entry.key)
-    if (previous) {
-      clearTimeout(previous.timer)
-      entry.running = previous.running
-    }
+    if (previous) clearTimeout(previous.timer)
     entries.set(entry.key, entry)
     arm(entry, new Date())
   }
@@ -177,13 +128,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       stopping = false
     },
     add: addProgrammatic,
-    list: () =>
-      [...entries.values()].map((entry) => {
-        const info: ScheduleInfo = { name: entry.name, functionName: entry.functionName, schedule: entry.parsed.schedule, origin: entry.origin, next: entry.next?.toISOString() ?? null }
-        if (entry.parsed.timezone !== undefined) info.timezone = entry.parsed.timezone
-        return info
-      }),
+    list: () => [...entries.values()].map(describeEntry),
   }
+}
+
+function describeEntry(entry: Entry): ScheduleInfo {
+  const info: ScheduleInfo = { name: entry.name, functionName: entry.functionName, schedule: entry.parsed.schedule, origin: entry.origin, next: entry.next?.toISOString() ?? null }
+  if (entry.parsed.timezone !== undefined) info.timezone = entry.parsed.timezone
+  return info
 }
 
 function checkOptions(options: SchedulerOptions): SchedulerOptions {

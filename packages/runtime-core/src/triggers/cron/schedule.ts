@@ -101,7 +101,6 @@ export interface Entry {
   overlap: boolean
   timer?: NodeJS.Timeout
   next: Date | null
-  running: number
 }
 
 export function toEntry(input: CronScheduleInput, origin: Entry['origin'], overlap: boolean): Entry {
@@ -112,5 +111,5 @@ export function toEntry(input: CronScheduleInput, origin: Entry['origin'], overl
   const parsed = parseSchedule(input.schedule, input.timezone, `schedule ${input.name}`)
   // Function-declared and programmatic schedules live in separate key spaces, so a name may be both.
   const key = `${origin === 'function' ? 'fn' : 'app'}:${input.name}`
-  return { key, name: input.name, functionName, origin, parsed, overlap: input.overlap ?? overlap, next: null, running: 0 }
+  return { key, name: input.name, functionName, origin, parsed, overlap: input.overlap ?? overlap, next: null }
 }
