@@ -6,6 +6,8 @@ import {
   memoryLease,
   memoryStore,
   parseSchedule,
+  type FunctionStore,
+  type LeaseEntry,
   type CronRun,
   type CronSkip,
   type Executor,
@@ -26,7 +28,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 8000):
   }
 }
 
-function setup(store: ReturnType<typeof memoryStore>, options: Partial<Parameters<typeof createScheduler>[0]> = {}) {
+function setup(store: FunctionStore, options: Partial<Parameters<typeof createScheduler>[0]> = {}) {
   const executor: Executor = createExecutor({ store })
   const runs: CronRun[] = []
   const skips: CronSkip[] = []
@@ -156,6 +158,30 @@ describe('createScheduler', () => {
     store.set({ name: 'slow', source: slow('*/2 * * * * *') })
     await eventually(() => runs.some((run) => run.result.data === '*/2 * * * * *'), 'a run of the new schedule', 10_000)
   }, 20_000)
+
+  it('renews the running lease, so a run longer than ttlMs still keeps other hosts from overlapping it', async () => {
+    const table = new Map<string, LeaseEntry>()
+    const slow = everySecond('const start = Date.now(); await new Promise((r) => setTimeout(r, 1600)); return { start, end: Date.now() }')
+    const hosts = ['a', 'b'].map((holder) => setup(memoryStore([{ name: 'slow', source: slow }]), { lease: memoryLease({ holder, table }), ttlMs: 600 }))
+    await Promise.all(hosts.map((host) => host.scheduler.start()))
+    await eventually(() => hosts[0]!.runs.length + hosts[1]!.runs.length >= 3, 'three runs', 15_000)
+    const spans = hosts.flatMap((host) => host.runs.map((run) => run.result.data as { start: number; end: number })).sort((x, y) => x.start - y.start)
+    expect(spans.some((span, i) => i > 0 && span.start < spans[i - 1]!.end)).toBe(false)
+    expect(hosts.flatMap((host) => host.errors)).toEqual([])
+  }, 20_000)
+
+  it("a store's record schedule wins over the module's meta", async () => {
+    const inner = memoryStore([{ name: 'job', source: "export const meta = { schedule: '0 0 1 1 *' }\nexport default () => 1" }])
+    const withSchedule = async <T>(record: T) => record && { ...record, schedule: '*/30 * * * * *', timezone: 'Europe/Paris' }
+    const store: FunctionStore = {
+      list: async () => Promise.all((await inner.list()).map(withSchedule)),
+      get: async (name) => withSchedule(await inner.get(name)),
+      watch: (listener) => inner.watch(listener),
+    }
+    const { scheduler } = setup(store)
+    await scheduler.start()
+    expect(scheduler.list()).toMatchObject([{ name: 'job', schedule: '*/30 * * * * *', timezone: 'Europe/Paris', origin: 'function' }])
+  })
 
   it('refuses bad options with BAD_REQUEST', () => {
     const executor = createExecutor({ store: memoryStore() })
