@@ -183,6 +183,28 @@ describe('createScheduler', () => {
     expect(scheduler.list()).toMatchObject([{ name: 'job', schedule: '*/30 * * * * *', timezone: 'Europe/Paris', origin: 'function' }])
   })
 
+  it('a failing lease backend goes to onError; the host keeps going', async () => {
+    const failing = { holder: 'x', acquire: async () => Promise.reject(new Error('MongoDB unreachable')), renew: async () => true, release: async () => true }
+    const { scheduler, runs, errors } = setup(memoryStore([{ name: 'beat', source: everySecond() }]), { lease: failing })
+    await scheduler.start()
+    await eventually(() => errors.length >= 2, 'two reported failures')
+    expect(errors[0]).toMatchObject({ message: 'MongoDB unreachable' })
+    expect(runs).toEqual([])
+  }, 15_000)
+
+  it('stop() waits for the running run and releases its lease, so another host runs the next tick', async () => {
+    const table = new Map<string, LeaseEntry>()
+    const slow = everySecond('await new Promise((r) => setTimeout(r, 800)); return ctx.trigger.scheduledAt')
+    const [a, b] = ['a', 'b'].map((holder) => setup(memoryStore([{ name: 'slow', source: slow }]), { lease: memoryLease({ holder, table }), ttlMs: 60_000 }))
+    await a!.scheduler.start()
+    await eventually(() => [...table.keys()].some((key) => key.endsWith(':running')), 'a run under way')
+    await a!.scheduler.stop()
+    expect(a!.runs).toHaveLength(1)
+    expect([...table.keys()].some((key) => key.endsWith(':running'))).toBe(false)
+    await b!.scheduler.start()
+    await eventually(() => b!.runs.length >= 1, 'b runs the next tick (no 60 s lease left behind)', 5000)
+  }, 15_000)
+
   it('refuses bad options with BAD_REQUEST', () => {
     const executor = createExecutor({ store: memoryStore() })
     cleanups.push(() => executor.close())
