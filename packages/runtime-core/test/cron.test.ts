@@ -212,4 +212,14 @@ describe('createScheduler', () => {
     expect(() => createScheduler({ executor, lease: memoryLease(), maxLateMs: 9000 })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
     expect(() => createScheduler({ executor, lease: memoryLease(), missed: 'all' as never })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }))
   })
+
+  it('refuses to start two schedulers on one lease (both would win every tick)', async () => {
+    const lease = memoryLease()
+    const first = setup(memoryStore(), { lease })
+    const second = setup(memoryStore(), { lease })
+    await first.scheduler.start()
+    await expect(second.scheduler.start()).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+    await first.scheduler.stop()
+    await second.scheduler.start()
+  })
 })

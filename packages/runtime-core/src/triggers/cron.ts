@@ -52,6 +52,9 @@ export interface Scheduler {
   list(): ScheduleInfo[]
 }
 
+// Leases of running schedulers. Acquire is re-entrant for its holder, so two schedulers on one lease would both win a tick.
+const leasesInUse = new WeakSet<Lease>()
+
 // setTimeout's limit (~24.8 days); a later tick is reached by re-arming.
 const MAX_DELAY = 2 ** 31 - 1
 
@@ -113,6 +116,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   return {
     async start() {
       if (started || stopping) return
+      if (leasesInUse.has(lease)) {
+        throw new RuntimeError('BAD_REQUEST', 'this lease is used by another running scheduler: give each scheduler its own lease (with its own holder)')
+      }
+      leasesInUse.add(lease)
       started = true
       for (const entry of entries.values()) arm(entry, new Date())
       if (options.fromStore !== false) {
@@ -120,6 +127,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
     },
     async stop() {
+      if (started) leasesInUse.delete(lease)
       started = false
       stopping = true
       unfollow?.()
