@@ -7,3 +7,4 @@ export { MONGO_URI_KEY, startMongo, uniqueDbName, type TestMongo } from './mongo
 export { testFunctionStore, type ConformingStore, type StoreFixture, type SuiteApi } from './function-store.js'
 export { testSandbox, type SandboxSuiteApi, type SandboxSuiteRuntime } from './sandbox.js'
 export { testLogSink, type ConformingSink, type LogSinkCapabilities, type LogSinkFixture, type LogSinkSuiteApi, type LogSinkSuiteRuntime } from './log-sink.js'
+export { testLease, type ConformingLease, type LeaseFixture } from './lease.js'

@@ -33,6 +33,8 @@ export const RUNTIME_ERROR_CODES = [
   'SECRET_KEY_INVALID',
   'NOT_FOUND',
   'INTERNAL_ERROR',
+  'INVALID_SCHEDULE',
+  'LEASE_LOST',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

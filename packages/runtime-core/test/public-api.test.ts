@@ -35,6 +35,10 @@ describe('public API', () => {
         'redactingSink',
         'createAdminApi',
         'adminRouter',
+        'memoryLease',
+        'mongoLease',
+        'createScheduler',
+        'parseSchedule',
       ].sort(),
     )
   })
