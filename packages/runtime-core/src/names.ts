@@ -43,10 +43,14 @@ export function hashRecord(record: {
   timeoutMs?: number
   description?: string
   inputSchema?: unknown
+  schedule?: string
+  timezone?: string
 }): string {
+  // A schedule joins the hash only when there is one, so records without one keep the hashes they had.
+  const scheduled = record.schedule === undefined ? [] : [record.schedule, record.timezone ?? null]
   return createHash('sha256')
     .update(
-      JSON.stringify([record.source, record.language ?? 'ts', record.methods ?? null, record.timeoutMs ?? null, record.description ?? null, record.inputSchema ?? null]),
+      JSON.stringify([record.source, record.language ?? 'ts', record.methods ?? null, record.timeoutMs ?? null, record.description ?? null, record.inputSchema ?? null, ...scheduled]),
     )
     .digest('hex')
     .slice(0, 32)

@@ -18,6 +18,9 @@ export interface FunctionRecordInput {
   /** JSON Schema of the body (used by the MCP adapter). */
   inputSchema?: Record<string, unknown>
   timeoutMs?: number
+  /** A cron pattern the scheduler runs the function on (`createScheduler`), e.g. `'*/5 * * * *'`; with `timezone` (IANA). */
+  schedule?: string
+  timezone?: string
 }
 
 /** A stored function. `hash` changes whenever anything that affects running it changes. */

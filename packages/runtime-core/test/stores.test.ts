@@ -84,3 +84,28 @@ describe('directoryStore', () => {
     expect((await store.get('h'))!.hash).not.toBe(before)
   })
 })
+
+describe('schedules on records', () => {
+  it('memory, directory (.json) and the hash carry schedule and timezone', async () => {
+    const { writeFile } = await import('node:fs/promises')
+    const { join } = await import('node:path')
+    const { makeTempDir } = await import('@scraping-run/test-utils')
+    const { memoryStore, directoryStore } = await import('@scraping-run/runtime-core')
+    const memory = memoryStore([{ name: 'beat', source: 'export default () => 1', schedule: '*/5 * * * * *', timezone: 'Europe/Oslo' }])
+    const plain = memoryStore([{ name: 'beat', source: 'export default () => 1' }])
+    const [scheduled, unscheduled] = [await memory.get('beat'), await plain.get('beat')]
+    expect(scheduled).toMatchObject({ schedule: '*/5 * * * * *', timezone: 'Europe/Oslo' })
+    // A schedule change is a change: the store's hash (and so its watchers) see it.
+    expect(scheduled!.hash).not.toBe(unscheduled!.hash)
+    const { dir, cleanup } = await makeTempDir('schedule-store-')
+    try {
+      await writeFile(join(dir, 'beat.ts'), 'export default () => 1')
+      await writeFile(join(dir, 'beat.json'), JSON.stringify({ schedule: '0 * * * *' }))
+      const store = directoryStore(dir)
+      expect(await store.get('beat')).toMatchObject({ schedule: '0 * * * *' })
+      await store.close?.()
+    } finally {
+      await cleanup()
+    }
+  })
+})

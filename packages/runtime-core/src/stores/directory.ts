@@ -60,6 +60,8 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
         description: meta.description,
         inputSchema: meta.inputSchema,
         timeoutMs: meta.timeoutMs,
+        schedule: meta.schedule,
+        timezone: meta.timezone,
       })
     }
     return undefined

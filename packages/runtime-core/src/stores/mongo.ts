@@ -73,6 +73,8 @@ export function documentRecord(doc: Document | null | undefined): FunctionRecord
       description: doc.description ?? undefined,
       inputSchema: doc.inputSchema ?? undefined,
       timeoutMs: typeof doc.timeoutMs === 'number' ? doc.timeoutMs : undefined,
+      schedule: typeof doc.schedule === 'string' ? doc.schedule : undefined,
+      timezone: typeof doc.timezone === 'string' ? doc.timezone : undefined,
     })
   } catch {
     return undefined

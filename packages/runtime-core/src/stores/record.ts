@@ -16,6 +16,8 @@ export function toRecord(input: FunctionRecordInput): FunctionRecord {
   if (input.description !== undefined) record.description = input.description
   if (input.inputSchema !== undefined) record.inputSchema = input.inputSchema
   if (input.timeoutMs !== undefined) record.timeoutMs = input.timeoutMs
+  if (typeof input.schedule === 'string') record.schedule = input.schedule
+  if (typeof input.timezone === 'string') record.timezone = input.timezone
   record.hash = hashRecord(record)
   return record
 }
