@@ -18,7 +18,7 @@ export interface FunctionRecordInput {
   /** JSON Schema of the body (used by the MCP adapter). */
   inputSchema?: Record<string, unknown>
   timeoutMs?: number
-  /** A cron pattern the scheduler runs the function on (`createScheduler`), e.g. `'*/5 * * * *'`; with `timezone` (IANA). */
+  /** A cron pattern the scheduler runs the function on (`createScheduler`), e.g. `'0 * * * *'`; with `timezone` (IANA). */
   schedule?: string
   timezone?: string
 }
