@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http'
 import type { McpHttpHandler } from '@modelcontextprotocol/server'
 import { createToolCatalog, type ToolCatalog } from './catalog.js'
 import { McpAdapterError } from './errors.js'
+import { checkHostList, refuse, rebindingRefusal, requestIdOf, sendJsonRpcError } from './guard.js'
 import { loadNodeSdk, loadServerSdk } from './peers.js'
 import { createToolServer, type Caller } from './tools.js'
 import type { McpExecutor, McpHandlerOptions, McpHttpRequest, McpRequestHandler, McpUser } from './types.js'
@@ -24,6 +25,10 @@ export function checkOptions(executor: unknown, options: McpHandlerOptions | und
     if (options[key] !== undefined && typeof options[key] !== 'function') {
       throw new McpAdapterError('INVALID_OPTIONS', `${fn}: option ${key} must be a function`)
     }
+  }
+  for (const key of ['allowedHosts', 'allowedOrigins'] as const) {
+    const problem = checkHostList((options as Partial<Record<typeof key, unknown>>)[key], key, fn)
+    if (problem) throw new McpAdapterError('INVALID_OPTIONS', problem)
   }
 }
 
@@ -88,8 +93,11 @@ export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptio
     return runtime
   }
 
-  const handler = async (req: McpHttpRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
+  // `next` is accepted for Express's signature but never called: Express would answer a failure with an HTML page.
+  const handler = async (req: McpHttpRequest, res: ServerResponse, _next?: (error?: unknown) => void): Promise<void> => {
     try {
+      const refusal = rebindingRefusal(req, options)
+      if (refusal) return refuse(req, res, refusal)
       if (closed) throw new McpAdapterError('INVALID_OPTIONS', 'this MCP handler was closed')
       const { sdkHandler, toNodeHandler } = await start()
       let user: McpUser | null = null
@@ -101,12 +109,11 @@ export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptio
       // The caller travels to the per-request server factory as the SDK's pass-through authInfo.
       await toNodeHandler(withCaller(sdkHandler, caller))(req, res, parsedBodyOf(req))
     } catch (error) {
-      if (next) return next(error)
-      if (!res.headersSent) {
-        res.statusCode = 500
-        res.setHeader('Content-Type', 'application/json')
-        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }))
-      } else res.end()
+      // The adapter's own errors say what to fix (install a peer, stop using a closed handler); others may hold
+      // internals (paths, connection strings) and stay on the server, reported through onError.
+      const message = McpAdapterError.is(error) ? `${error.code}: ${error.message}` : 'Internal error'
+      if (!res.headersSent) sendJsonRpcError(res, 500, -32603, message, requestIdOf(req))
+      else res.end()
       options.onError?.(error as Error)
     }
   }

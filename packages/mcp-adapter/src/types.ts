@@ -106,6 +106,17 @@ export interface McpHandlerOptions {
    * request the MCP SDK rejected. Default: tool-list problems go to `console.warn`, the rest is dropped.
    */
   onError?: (error: Error) => void
+  /**
+   * DNS-rebinding protection: the `Host` names (besides `localhost`, `127.0.0.1` and `[::1]`, always allowed on any port)
+   * the endpoint answers. `'api.example.com'` allows any port, `'api.example.com:8443'` that port only; `'*'` turns the
+   * check off (behind a reverse proxy that checks hosts itself). Other hosts get 403.
+   */
+  allowedHosts?: readonly string[] | '*'
+  /**
+   * The browser `Origin`s (besides loopback ones) allowed to call: `'https://app.example.com'` (exact) or a bare name
+   * (any scheme and port); `'*'` allows every origin. Requests without an `Origin` (non-browser clients) always pass.
+   */
+  allowedOrigins?: readonly string[] | '*'
 }
 
 /** The Express-compatible handler `createMcpHandler` returns, plus `close()`. */

@@ -63,6 +63,7 @@ export interface Harness {
   executor: ReturnType<typeof createExecutor>
   sink: ReturnType<typeof memorySink>
   calls: string[]
+  handler: ReturnType<typeof createMcpHandler>
   close(): Promise<void>
 }
 
@@ -94,6 +95,7 @@ export async function startHarness(options: Partial<McpHandlerOptions> = {}, fun
     executor,
     sink,
     calls,
+    handler,
     async close() {
       await handler.close()
       server.closeAllConnections()
@@ -106,7 +108,7 @@ export async function startHarness(options: Partial<McpHandlerOptions> = {}, fun
 export type Era = 'modern' | 'legacy'
 
 /** A v2 SDK client; `modern` negotiates the 2026-07-28 revision, `legacy` speaks the 2025 handshake. */
-export async function connectV2(url: string, era: Era, extra: { token?: string; onToolsChanged?: (names: string[]) => void } = {}) {
+export async function connectV2(url: string, era: Era, extra: { token?: string; headers?: Record<string, string>; onToolsChanged?: (names: string[]) => void } = {}) {
   const client = new V2Client(
     { name: 'test-v2', version: '1.0.0' },
     {
@@ -116,15 +118,15 @@ export async function connectV2(url: string, era: Era, extra: { token?: string; 
         : {}),
     },
   )
-  const headers: Record<string, string> = extra.token ? { authorization: `Bearer ${extra.token}` } : {}
+  const headers: Record<string, string> = { ...extra.headers, ...(extra.token ? { authorization: `Bearer ${extra.token}` } : {}) }
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
   return client
 }
 
 /** A v1 (`@modelcontextprotocol/sdk`) client: the 2025-era line agents still ship. */
-export async function connectV1(url: string, extra: { token?: string } = {}) {
+export async function connectV1(url: string, extra: { token?: string; headers?: Record<string, string> } = {}) {
   const client = new V1Client({ name: 'test-v1', version: '1.0.0' })
-  const headers: Record<string, string> = extra.token ? { authorization: `Bearer ${extra.token}` } : {}
+  const headers: Record<string, string> = { ...extra.headers, ...(extra.token ? { authorization: `Bearer ${extra.token}` } : {}) }
   await client.connect(new V1HttpTransport(new URL(url), { requestInit: { headers } }))
   return client
 }
