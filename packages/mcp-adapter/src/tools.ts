@@ -22,6 +22,7 @@ function wireList(tools: readonly ToolEntry[]): Tool[] {
       const wire: Tool = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema as Tool['inputSchema'] }
       if (tool.title !== undefined) wire.title = tool.title
       if (tool.annotations !== undefined) wire.annotations = tool.annotations
+      if (tool.outputSchema !== undefined) wire.outputSchema = tool.outputSchema as Tool['outputSchema']
       return wire
     })
     wireLists.set(tools, list)
@@ -36,8 +37,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === null || Object.getPrototypeOf(proto) === null
 }
 
-/** Maps what a function returned to a tool result: an object is also `structuredContent`, anything else is text. */
-export function toToolResult(data: unknown, isCallToolResult: (value: unknown) => boolean): CallToolResult {
+/**
+ * Maps what a function returned to a tool result: an object is also `structuredContent`, anything else is text. A tool
+ * with an output schema (`structured`) answers any JSON value as `structuredContent`, since its schema says what it is.
+ */
+export function toToolResult(data: unknown, isCallToolResult: (value: unknown) => boolean, structured = false): CallToolResult {
   if (data === undefined) return { content: [] }
   // A function that builds an MCP result itself (images, several blocks) is passed through untouched.
   if (isPlainObject(data) && Array.isArray(data.content) && isCallToolResult(data)) return data as CallToolResult
@@ -50,8 +54,18 @@ export function toToolResult(data: unknown, isCallToolResult: (value: unknown) =
   }
   const result: CallToolResult = { content: [{ type: 'text', text }] }
   // Parsed back from the text so the structured copy is exactly what was sent as text (dates as strings, no undefined).
-  if (isPlainObject(data)) result.structuredContent = JSON.parse(text) as Record<string, unknown>
+  if (isPlainObject(data) || structured) result.structuredContent = JSON.parse(text) as Record<string, unknown>
   return result
+}
+
+/** The result, or a tool error when a tool with an output schema answers something the schema does not allow. */
+async function checkOutput(tool: ToolEntry, result: CallToolResult): Promise<CallToolResult> {
+  if (!tool.outputValidator || result.isError) return result
+  const problem = (text: string): CallToolResult => ({ content: [{ type: 'text', text: `Output validation error: tool ${tool.name} ${text}` }], isError: true })
+  if (result.structuredContent === undefined) return problem('returned no structured content, but it declares an outputSchema')
+  const checked = await tool.outputValidator['~standard'].validate(result.structuredContent)
+  if (!checked.issues) return result
+  return problem(`returned a result that does not match its outputSchema: ${checked.issues.map((issue) => issue.message).join('; ')}`)
 }
 
 /**
@@ -96,7 +110,8 @@ export function createToolServer(
       // The message only: a stack would leak host paths to the client and is no use to a model.
       return { content: [{ type: 'text', text: message }], isError: true }
     }
-    return server.projectCallToolResult(toToolResult(result.data, sdk.isCallToolResult), undefined)
+    const output = await checkOutput(tool, toToolResult(result.data, sdk.isCallToolResult, tool.outputSchema !== undefined))
+    return server.projectCallToolResult(output, tool.outputSchema)
   })
   return server
 }

@@ -22,6 +22,11 @@ export interface McpToolMeta {
   inputSchema?: JsonSchema
   title?: string
   annotations?: McpToolAnnotations
+  /**
+   * JSON Schema of what the function returns. The tool then always answers `structuredContent` (the returned value),
+   * validated against it before it is sent: a mismatch is a tool error, not a result the client would reject.
+   */
+  outputSchema?: JsonSchema
 }
 
 /** The part of a function's store record the adapter reads. */
