@@ -114,6 +114,19 @@ export function testSandbox(label: string, create: () => any, runtime: SandboxSu
       expect(b.logs.map((log: any) => [log.level, log.message])).toEqual([['log', 'start b'], ['warn', 'end b']])
     })
 
+    it('reports ctx.progress and each console line live to the entry point (a no-op without a listener)', async () => {
+      const { executor } = executorWith([
+        { name: 'steps', source: 'export default async (ctx: any) => { for (let i = 1; i <= 3; i++) { ctx.progress(i, 3, "step " + i); console.log("did", i); await new Promise((r) => setTimeout(r, 5)) } return "done" }' },
+      ])
+      const progress: unknown[] = []
+      const lines: string[] = []
+      const result = await executor.invoke('steps', { onProgress: (each: unknown) => progress.push(each), onLog: (record: { message: string }) => lines.push(record.message) })
+      expect(result.data).toBe('done')
+      expect(progress).toEqual([1, 2, 3].map((i) => ({ progress: i, total: 3, message: `step ${i}` })))
+      expect(lines).toEqual(['did 1', 'did 2', 'did 3'])
+      expect((await executor.invoke('steps')).data).toBe('done')
+    })
+
     it('times out a call that never settles, aborting ctx.signal with TIMEOUT', async () => {
       const { executor } = executorWith([
         { name: 'hang', source: 'import cloud from "@scraping-run/cloud"\nexport default (ctx: any) => new Promise(() => { ctx.signal.addEventListener("abort", () => cloud.shared.set("reason", ctx.signal.reason.code)) })', timeoutMs: 50 },

@@ -94,6 +94,11 @@ export interface FunctionContext<TBody = any, TUser extends TokenPayload = Token
   env: Record<string, string | undefined>
   /** Aborted when the caller gives up (timeout, disconnect, MCP cancellation). */
   signal?: AbortSignal
+  /**
+   * Reports progress to the caller: MCP progress notifications when the client asked for them, a no-op over plain HTTP.
+   * Runtimes always provide it.
+   */
+  progress(progress: number, total?: number, message?: string): void
 }
 
 /** A cloud function: `export default async function (ctx) { … }`. */

@@ -129,8 +129,18 @@ export interface InvokeInit {
   files?: UploadedFile[]
   request?: IncomingMessage
   response?: ServerResponse
+  /** Called live with each console record of the invocation (the MCP adapter turns them into log notifications). */
+  onLog?: (record: LogRecord) => void
+  /** Called when the function reports progress with `ctx.progress(progress, total?, message?)`; without it that is a no-op. */
+  onProgress?: (progress: InvokeProgress) => void
   /** Runs this source instead of the stored one (debug mode); `check` is not called. */
   debugSource?: { source: string; language?: FunctionLanguage }
+}
+
+export interface InvokeProgress {
+  progress: number
+  total?: number
+  message?: string
 }
 
 export interface InvokeResult<T = unknown> {

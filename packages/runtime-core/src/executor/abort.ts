@@ -110,6 +110,7 @@ export class InvocationContext {
   request?: IncomingMessage
   response?: ServerResponse
   readonly #abort: CallAbort
+  readonly #onProgress: InvokeInit['onProgress']
 
   constructor(requestId: string, functionName: string, init: InvokeInit, trigger: Trigger, env: Record<string, string | undefined>, abort: CallAbort) {
     this.requestId = requestId
@@ -123,9 +124,15 @@ export class InvocationContext {
     this.trigger = trigger
     this.env = env
     this.#abort = abort
+    this.#onProgress = init.onProgress
   }
 
   get signal(): AbortSignal {
     return this.#abort.signal
+  }
+
+  /** Progress reported by host code (a programmatic interceptor) goes to the same listener as the function's. */
+  progress(progress: number, total?: number, message?: string): void {
+    this.#onProgress?.({ progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) })
   }
 }

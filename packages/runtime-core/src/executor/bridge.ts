@@ -55,6 +55,14 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       else frame.fail(error)
     },
     env: () => envAnswer,
+    progress(id, [progress, total, message]) {
+      if (typeof progress !== 'number' || !Number.isFinite(progress)) throw new RuntimeError('BAD_REQUEST', 'ctx.progress(progress, total?, message?) needs a finite number')
+      frameFor(id)?.progress({
+        progress,
+        ...(typeof total === 'number' && Number.isFinite(total) ? { total } : {}),
+        ...(typeof message === 'string' ? { message: message.slice(0, 1000) } : {}),
+      })
+    },
     stats(id, [stats]) {
       const frame = frameFor(id)
       if (frame && typeof stats === 'object' && stats !== null) frame.stats = stats as Frame['stats']

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { TokenPayload } from '@scraping-run/cloud'
 import { printLate, type LogCollector } from '../console.js'
-import type { LogLevel } from '../types.js'
+import type { InvokeProgress, LogLevel } from '../types.js'
 import type { InvocationContext, StopControl } from './abort.js'
 import type { CallStats, Frame } from './invocations.js'
 
@@ -23,7 +23,13 @@ export class InvocationFrame implements Frame {
     private ctx: InvocationContext | undefined,
     private control: StopControl | undefined,
     public response: ServerResponse | undefined,
+    private onProgress?: (progress: InvokeProgress) => void,
   ) {}
+
+  /** `ctx.progress(…)` of the function: to the entry point while the call runs, dropped after. */
+  progress(progress: InvokeProgress): void {
+    this.onProgress?.(progress)
+  }
 
   get user(): TokenPayload | null {
     return this.ctx ? this.ctx.user : this.lastUser
@@ -51,5 +57,6 @@ export class InvocationFrame implements Frame {
     this.control = undefined
     this.response = undefined
     this.collector = undefined
+    this.onProgress = undefined
   }
 }

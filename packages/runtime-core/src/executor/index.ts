@@ -7,7 +7,7 @@ import { RuntimeError, toInvokeError } from '../errors.js'
 import { invalidNameReason } from '../names.js'
 import { createServices, installProvider } from '../provider.js'
 import { createBridgedCloud } from '../sandbox/bridged-cloud.js'
-import type { SandboxBridge } from '../sandbox/protocol.js'
+import type { SandboxBridge, SandboxModule } from '../sandbox/protocol.js'
 import { vmSandbox } from '../sandbox/vm/index.js'
 import { callScope } from '../scope.js'
 import { SourceMaps } from '../sourcemap.js'
@@ -96,8 +96,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
   void ready()
 
-  async function run(name: string, init: InvokeInit, depth: number, starting = false): Promise<InvokeResult> {
-    const started = performance.now()
+  /** Everything one invocation needs before it runs: its context, log collector, frame, ids and bridge. */
+  function openCall(name: string, init: InvokeInit, depth: number) {
     const requestId = init.requestId ?? randomUUID()
     const trigger = init.trigger ?? { kind: 'invoke' as const, caller: null }
     const collector = createLogCollector({
@@ -107,6 +107,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       maxBytes: options.logLimits?.maxBytes,
       remapStack: maps.cleanStack,
       echo: options.logToStdout,
+      ...(init.onLog ? { onRecord: init.onLog } : {}),
     })
     const abort = new CallAbort(init.signal)
     const ctx = new InvocationContext(requestId, name, init, trigger, env, abort)
@@ -119,12 +120,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
         for (const id of callIds) sandbox.abort(id, { code: reason.code, message: reason.message })
       },
     }
-    const frame = new InvocationFrame(requestId, name, depth, collector, maps.cleanStack, ctx, control, init.response)
+    const frame = new InvocationFrame(requestId, name, depth, collector, maps.cleanStack, ctx, control, init.response, init.onProgress)
     const mainId = invocations.open({ frame })
     callIds.push(mainId)
     // Everything this call's sandbox work sends back, top-level code of a module it loads and callbacks that outlive it
     // included, comes through this bridge: ids the registry no longer holds mean this frame.
-    const callBridge = bridge.forFrame(frame)
+    return { requestId, trigger, collector, abort, ctx, callIds, control, frame, mainId, callBridge: bridge.forFrame(frame) }
+  }
+
+  async function run(name: string, init: InvokeInit, depth: number, starting = false): Promise<InvokeResult> {
+    const started = performance.now()
+    const call = openCall(name, init, depth)
+    const { requestId, collector, abort, ctx, callIds, frame, mainId, callBridge } = call
     let cold = false
     const load = (target: string) => {
       const warm = cache.peekHandle(target)
@@ -157,29 +164,22 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const hostObjects = sandbox.capabilities.hostObjects
 
       const final = (ctx: InvocationContext): Promise<unknown> => {
-        const call = sandboxCall(mainId, plainContext(ctx), init, hostObjects)
+        const sandboxed = sandboxCall(mainId, plainContext(ctx), init, hostObjects)
         if (init.debugSource) {
           cold = true
           return cache
             .transient(name, init.debugSource.source, init.debugSource.language, callBridge, restoreMaps)
-            .then((module) => sandbox.run(module, call, limits, callBridge))
+            .then((module) => sandbox.run(module, sandboxed, limits, callBridge))
         }
         const module = load(target)
-        return module instanceof Promise ? module.then((loaded) => sandbox.run(loaded, call, limits, callBridge)) : sandbox.run(module, call, limits, callBridge)
+        return module instanceof Promise ? module.then((loaded) => sandbox.run(loaded, sandboxed, limits, callBridge)) : sandbox.run(module, sandboxed, limits, callBridge)
       }
       const links: Interceptor[] = interceptors.length ? [...interceptors] : []
       let interceptorRecord = target === '__interceptor__' ? undefined : cache.recordFast('__interceptor__')
       if (interceptorRecord instanceof Promise) interceptorRecord = await interceptorRecord
-      if (interceptorRecord) {
-        links.push(async (ctx, next) => {
-          const module = await load('__interceptor__')
-          const id = invocations.open({ frame, next: (patch) => (applyPatch(ctx as InvocationContext, patch), next()) })
-          callIds.push(id)
-          return sandbox.run(module, { ...sandboxCall(id, plainContext(ctx as InvocationContext), init, hostObjects), interceptor: true }, limits, callBridge)
-        })
-      }
+      if (interceptorRecord) links.push(interceptorLink(call, init, limits, () => load('__interceptor__')))
       const chain = links.length ? compose(links as never, final) : final
-      data = await withTimeout(chain(ctx), limits.timeoutMs, abort, name, control)
+      data = await withTimeout(chain(ctx), limits.timeoutMs, abort, name, call.control)
     } catch (thrown) {
       error = toInvokeError(thrown, maps.cleanStack)
     } finally {
@@ -191,9 +191,22 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const durationMs = performance.now() - started
     collector.close()
     const logs = collector.records
-    const result: InvokeResult = error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
-    if (options.logSink) writeLog(options, { functionName: name, requestId, trigger, cold, startedAt: new Date(performance.timeOrigin + started), durationMs, status: error ? 'error' : 'ok', ...(error ? { error } : {}), logs, ...traceparentOf(init), ...statsOf(frame) })
-    return result
+    if (options.logSink) {
+      const status = error ? 'error' : 'ok'
+      writeLog(options, { functionName: name, requestId, trigger: call.trigger, cold, startedAt: new Date(performance.timeOrigin + started), durationMs, status, ...(error ? { error } : {}), logs, ...traceparentOf(init), ...statsOf(frame) })
+    }
+    return error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
+  }
+
+  /** The `__interceptor__` function as one more link: its `next` (a bridge op) runs the rest with what it changed. */
+  function interceptorLink(call: ReturnType<typeof openCall>, init: InvokeInit, limits: { timeoutMs: number }, load: () => SandboxModule | Promise<SandboxModule>): Interceptor {
+    return async (ctx, next) => {
+      const module = await load()
+      const id = invocations.open({ frame: call.frame, next: (patch) => (applyPatch(ctx as unknown as InvocationContext, patch), next()) })
+      call.callIds.push(id)
+      const sandboxed = { ...sandboxCall(id, plainContext(ctx as unknown as InvocationContext), init, sandbox.capabilities.hostObjects), interceptor: true }
+      return sandbox.run(module, sandboxed, limits, call.callBridge)
+    }
   }
 
   return {

@@ -15,6 +15,7 @@ export interface Frame {
   signal(): AbortSignal | undefined
   /** Ends the invocation with this error (an uncaught error in one of its callbacks). */
   fail(error: unknown): void
+  progress(progress: import('../types.js').InvokeProgress): void
   /** What the sandbox reported the call cost (isolates: fresh or warm, heap). */
   stats?: CallStats
 }

@@ -23,6 +23,8 @@ export function createLogCollector(options: {
   remapStack?: (text: string) => string
   /** Also print each line to the host's stdout/stderr as it happens, tagged with the function's name. */
   echo?: boolean
+  /** Sees each record as it is kept (an entry point that forwards logs live, e.g. MCP log notifications). */
+  onRecord?: (record: LogRecord) => void
 }): LogCollector {
   const maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES
@@ -38,11 +40,21 @@ export function createLogCollector(options: {
     const size = Buffer.byteLength(message)
     if (records.length >= maxLines || bytes + size > maxBytes) {
       truncated = true
-      records.push(record('warn', `log truncated: this invocation wrote more than ${maxLines} lines or ${Math.round(maxBytes / 1024)} KB`))
+      keep(record('warn', `log truncated: this invocation wrote more than ${maxLines} lines or ${Math.round(maxBytes / 1024)} KB`))
       return
     }
     bytes += size
-    records.push(record(level, message))
+    keep(record(level, message))
+  }
+  function keep(entry: LogRecord): void {
+    records.push(entry)
+    if (!options.onRecord) return
+    try {
+      options.onRecord(entry)
+    } catch (error) {
+      // The entry point's listener failing must not fail the function's console.log.
+      hostPrint('warn', `[scraping-run] an onLog listener threw: ${(error as Error)?.message ?? String(error)}`)
+    }
   }
   function record(level: LogLevel, message: string): LogRecord {
     return { level, time: new Date().toISOString(), message, requestId: options.requestId, functionName: options.functionName }

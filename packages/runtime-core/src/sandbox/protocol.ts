@@ -83,9 +83,10 @@ export interface SandboxLimits {
  * - `next` [] → what the rest of the interceptor chain returned
  * - `response` [method, ...args] → the response facade's state after the call ({statusCode, headersSent, writableEnded})
  * - `mongo` [] → the native `{client, db}` for `hostObjects` sandboxes; [action, …] → a collection call as data for others
+ * - `progress` [progress, total?, message?] → nothing: `ctx.progress(…)`, to the entry point (MCP progress notifications)
  * - `stats` [{isolate: 'new' | 'warm', usedBytes, limitBytes?}] → nothing: what the call cost, for the invocation log
  */
-export type BridgeOp = 'invoke' | 'database' | 'storage' | 'token' | 'env' | 'log' | 'uncaught' | 'next' | 'response' | 'mongo' | 'stats'
+export type BridgeOp = 'invoke' | 'database' | 'storage' | 'token' | 'env' | 'log' | 'uncaught' | 'next' | 'response' | 'mongo' | 'progress' | 'stats'
 
 /** The only way back from a function to the host. */
 export interface SandboxBridge {

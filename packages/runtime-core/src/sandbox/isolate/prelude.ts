@@ -319,7 +319,7 @@ async function run(id, key, plain, flags) {
   const fn = entries.get(key)
   const controller = new AbortController()
   signals.set(id, controller)
-  const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal }
+  const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]) }
   if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]))
   const next = () => callAsync('next', [{ body: ctx.body, query: ctx.query, headers: ctx.headers, user: ctx.user }])
   try {

@@ -64,8 +64,9 @@ export class VmContext {
   response?: unknown
   readonly #id: string
   readonly #signals: CallSignals
+  readonly #bridge: SandboxBridge
 
-  constructor(call: SandboxCall, signals: CallSignals, facadeBridge: SandboxBridge | undefined) {
+  constructor(call: SandboxCall, signals: CallSignals, bridge: SandboxBridge, facade: boolean) {
     const plain: PlainContext = call.ctx
     this.requestId = plain.requestId
     this.functionName = plain.functionName
@@ -80,17 +81,23 @@ export class VmContext {
     if (plain.files) this.files = plain.files
     this.#id = call.invocationId
     this.#signals = signals
+    this.#bridge = bridge
     if (call.host) {
       if (call.host.request) this.request = call.host.request
       if (call.host.response) this.response = call.host.response
-    } else if (call.response && facadeBridge) {
+    } else if (call.response && facade) {
       const id = call.invocationId
-      this.response = createResponseFacade((method, args) => facadeBridge.call(id, 'response', [method, ...args]) as never)
+      this.response = createResponseFacade((method, args) => bridge.call(id, 'response', [method, ...args]) as never)
     }
   }
 
   get signal(): AbortSignal {
     return this.#signals.signal(this.#id)
+  }
+
+  /** Reports progress to the caller (MCP progress notifications); a no-op for callers that do not listen. */
+  progress(progress: number, total?: number, message?: string): void {
+    this.#bridge.call(this.#id, 'progress', [progress, total, message])
   }
 
   /** What an `__interceptor__` may have changed before calling `next()`; the host applies it to the rest of the chain. */

@@ -177,7 +177,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
         throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
       }
       const id = call.invocationId
-      const ctx = new VmContext(call, signals, hostObjects ? undefined : bridge)
+      const ctx = new VmContext(call, signals, bridge, !hostObjects)
       const fn = entry.fn
       signals.open(id)
       try {
