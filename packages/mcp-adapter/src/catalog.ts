@@ -104,6 +104,30 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     return undefined
   }
 
+  /** The record as a tool candidate, with its metadata resolved; undefined (reported if broken) when it is none. */
+  function infoOf(record: McpFunctionRecord, meta: McpToolMeta): McpFunctionInfo | undefined {
+    if (typeof meta.description !== 'string' || !isObject(meta.inputSchema)) return undefined
+    let inputSchema = meta.inputSchema
+    // MCP requires an object root; a schema that only lists properties is taken to mean one.
+    if (inputSchema.type === undefined) inputSchema = { type: 'object', ...inputSchema }
+    if (inputSchema.type !== 'object') {
+      const message = `${record.name}: a tool's inputSchema must describe an object (type: "object")`
+      reportOnce(`${record.name}\0type`, new McpAdapterError('INVALID_SCHEMA', message))
+      return undefined
+    }
+    const info: McpFunctionInfo = { ...record, description: meta.description, inputSchema }
+    if (meta.title !== undefined) info.title = meta.title
+    if (meta.annotations !== undefined) info.annotations = meta.annotations
+    if (meta.outputSchema !== undefined) {
+      if (!isObject(meta.outputSchema)) {
+        reportOnce(`${record.name}\0output`, new McpAdapterError('INVALID_SCHEMA', `${record.name}: outputSchema must be a JSON Schema object`))
+        return undefined
+      }
+      info.outputSchema = meta.outputSchema
+    }
+    return info
+  }
+
   async function rebuild(): Promise<boolean> {
     const records = [...(await executor.store.list())]
       .filter((record) => !record.name.startsWith('__'))
@@ -111,28 +135,8 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     const metas = await Promise.all(records.map(metaOf))
     const infos: McpFunctionInfo[] = []
     records.forEach((record, i) => {
-      const meta = metas[i]!
-      if (typeof meta.description !== 'string' || !isObject(meta.inputSchema)) return
-      let inputSchema = meta.inputSchema
-      // MCP requires an object root; a schema that only lists properties is taken to mean one.
-      if (inputSchema.type === undefined) inputSchema = { type: 'object', ...inputSchema }
-      if (inputSchema.type !== 'object') {
-        const message = `${record.name}: a tool's inputSchema must describe an object (type: "object")`
-        reportOnce(`${record.name}\0type`, new McpAdapterError('INVALID_SCHEMA', message))
-        return
-      }
-      const info: McpFunctionInfo = { ...record, description: meta.description, inputSchema }
-      if (meta.title !== undefined) info.title = meta.title
-      if (meta.annotations !== undefined) info.annotations = meta.annotations
-      if (meta.outputSchema !== undefined) {
-        if (!isObject(meta.outputSchema)) {
-          reportOnce(`${record.name}\0output`, new McpAdapterError('INVALID_SCHEMA', `${record.name}: outputSchema must be a JSON Schema object`))
-          return
-        }
-        info.outputSchema = meta.outputSchema
-      }
-      if (options.select && !options.select(info)) return
-      infos.push(info)
+      const info = infoOf(record, metas[i]!)
+      if (info && !(options.select && !options.select(info))) infos.push(info)
     })
     const names = assignToolNames(infos.map((info) => options.toolName?.(info) ?? info.name))
     const previous = validators

@@ -1,5 +1,6 @@
 import type { CallToolResult, Server, Tool } from '@modelcontextprotocol/server'
 import type { ToolCatalog, ToolEntry } from './catalog.js'
+import { callNotifier, isLogLevel, type McpLogLevel } from './notify.js'
 import type { McpExecutor, McpUser } from './types.js'
 
 type ServerModule = typeof import('@modelcontextprotocol/server')
@@ -80,7 +81,14 @@ export function createToolServer(
   info: { name: string; version: string },
   caller: Caller,
 ): Server {
-  const server = new sdk.Server(info, { capabilities: { tools: { listChanged: true } } })
+  const server = new sdk.Server(info, { capabilities: { tools: { listChanged: true }, logging: {} } })
+  // The level a 2025-era client set on this connection (stdio); over stateless HTTP each request has its own server,
+  // so there it lasts for that request only, and a 2026-07-28 client sends its level with each call instead.
+  let sessionLevel: McpLogLevel | undefined
+  server.setRequestHandler('logging/setLevel', (request) => {
+    if (isLogLevel(request.params.level)) sessionLevel = request.params.level
+    return {}
+  })
   server.setRequestHandler('tools/list', () => ({ tools: wireList(catalog.tools) }))
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name } = request.params
@@ -92,6 +100,10 @@ export function createToolServer(
       const problems = checked.issues.map((issue) => issue.message).join('; ')
       return { content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${name}: ${problems}` }], isError: true }
     }
+    const notifier = callNotifier(
+      // The SDK moves the reserved `io.modelcontextprotocol/*` keys (the 2026-07-28 log level) into the envelope.
+      { ...request.params._meta, ...ctx.mcpReq.envelope },
+      sessionLevel, tool.functionName, (notification) => ctx.mcpReq.notify(notification as never))
     const result = await executor.invoke(tool.functionName, {
       body: checked.value,
       method: 'POST',
@@ -101,7 +113,9 @@ export function createToolServer(
       user: caller.user,
       trigger: { kind: 'mcp', tool: name },
       signal: ctx.mcpReq.signal,
+      ...notifier.hooks,
     })
+    await notifier.flush()
     if (result.error) {
       const { code, message } = result.error
       if (code === 'TIMEOUT') throw new sdk.ProtocolError(REQUEST_TIMEOUT, `Tool ${name} timed out: ${message}`)

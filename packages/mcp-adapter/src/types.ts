@@ -62,6 +62,10 @@ export interface McpInvokeInit {
   user: McpUser | null
   trigger: { kind: 'mcp'; tool: string }
   signal: AbortSignal
+  /** Called live with each console line of the call (sent to the client as log notifications). */
+  onLog?: (record: { level: string; message: string }) => void
+  /** Called when the function reports progress with `ctx.progress(progress, total?, message?)`. */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
 }
 
 /** The parts of an invocation result the adapter reads. */

@@ -80,7 +80,7 @@ function call(client: AnyClient, name: string, args: Record<string, unknown>): P
 let harness: Harness
 const errors: Error[] = []
 beforeAll(async () => {
-  harness = await startHarness({ onError: (error) => errors.push(error) }, FUNCTIONS, 5, withExtra)
+  harness = await startHarness({ onError: (error) => errors.push(error) }, FUNCTIONS, 5, { wrapStore: withExtra })
 })
 afterAll(async () => {
   await harness.close()

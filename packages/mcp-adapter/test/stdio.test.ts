@@ -8,7 +8,7 @@ import { Client as V2Client } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import { LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { repoRoot, workspaceEntries } from '@scraping-run/vitest-config'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { until } from './support/servers.js'
@@ -125,6 +125,32 @@ describe('scraping-run-mcp --functions <dir> over stdio', () => {
       expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('shout')
     } finally {
       await client.close()
+    }
+  })
+
+  it('keeps the level a 2025-era client set with logging/setLevel for the connection', async () => {
+    await writeFile(
+      join(dir, 'chatty.ts'),
+      `export const meta = { description: 'Logs', inputSchema: { type: 'object' } }
+      export default async () => { console.info('i'); console.warn('w'); console.error('e'); return 'done' }`,
+    )
+    const client = new V1Client({ name: 'stdio-v1-logs', version: '1.0.0' })
+    const messages: string[] = []
+    client.setNotificationHandler(LoggingMessageNotificationSchema, async (notification) => {
+      messages.push(`${notification.params.level}:${String(notification.params.data)}`)
+    })
+    await client.connect(new V1StdioTransport(server()))
+    try {
+      await until(async () => (await client.listTools()).tools.some((t) => t.name === 'chatty'), 'the tool to be listed')
+      await client.callTool({ name: 'chatty', arguments: {} })
+      expect(messages).toEqual(['info:i', 'warning:w', 'error:e'])
+      messages.length = 0
+      await client.setLoggingLevel('error')
+      await client.callTool({ name: 'chatty', arguments: {} })
+      expect(messages).toEqual(['error:e'])
+    } finally {
+      await client.close()
+      await rm(join(dir, 'chatty.ts'))
     }
   })
 })

@@ -5,7 +5,7 @@ import { Client as V2Client, StreamableHTTPClientTransport } from '@modelcontext
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createExecutor, memorySink, memoryStore } from '@scraping-run/runtime-core'
-import type { FunctionRecordInput, FunctionStore } from '@scraping-run/runtime-core'
+import type { FunctionRecordInput, FunctionStore, Sandbox } from '@scraping-run/runtime-core'
 import { createMcpHandler, type McpHandlerOptions } from '@scraping-run/mcp-adapter'
 
 /** Functions most tests use. */
@@ -74,12 +74,20 @@ export async function startHarness(
   options: Partial<McpHandlerOptions> = {},
   functions = FUNCTIONS,
   expressLine: 4 | 5 = 5,
-  /** Wraps the memory store, e.g. into one whose records carry more fields than runtime-core's stores keep. */
-  wrapStore: (store: ReturnType<typeof memoryStore>) => FunctionStore = (store) => store,
+  extra: {
+    /** Wraps the memory store, e.g. into one whose records carry more fields than runtime-core's stores keep. */
+    wrapStore?: (store: ReturnType<typeof memoryStore>) => FunctionStore
+    /** The executor's sandbox (default: runtime-core's default). */
+    sandbox?: Sandbox
+  } = {},
 ): Promise<Harness> {
   const store = memoryStore(functions)
   const sink = memorySink()
-  const executor = createExecutor({ store: wrapStore(store), logSink: sink })
+  const executor = createExecutor({
+    store: extra.wrapStore ? extra.wrapStore(store) : store,
+    logSink: sink,
+    ...(extra.sandbox ? { sandbox: extra.sandbox } : {}),
+  })
   // Records which functions really ran (an interceptor sees every entry point).
   const calls: string[] = []
   executor.use(async (ctx, next) => {
