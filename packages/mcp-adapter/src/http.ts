@@ -94,6 +94,9 @@ export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptio
   }
 
   // `next` is accepted for Express's signature but never called: Express would answer a failure with an HTML page.
+  // The Node bridge answers its own failures (request conversion) with a JSON-RPC 500; they are reported too.
+  const nodeOptions = { onerror: (error: Error) => options.onError?.(error) }
+
   const handler = async (req: McpHttpRequest, res: ServerResponse, _next?: (error?: unknown) => void): Promise<void> => {
     try {
       const refusal = rebindingRefusal(req, options)
@@ -107,7 +110,7 @@ export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptio
       }
       const caller: Caller = { user, headers: headersOf(req) }
       // The caller travels to the per-request server factory as the SDK's pass-through authInfo.
-      await toNodeHandler(withCaller(sdkHandler, caller))(req, res, parsedBodyOf(req))
+      await toNodeHandler(withCaller(sdkHandler, caller), nodeOptions)(req, res, parsedBodyOf(req))
     } catch (error) {
       // The adapter's own errors say what to fix (install a peer, stop using a closed handler); others may hold
       // internals (paths, connection strings) and stay on the server, reported through onError.

@@ -22,6 +22,7 @@ const EXTRA: Record<string, Record<string, unknown>> = {
     outputSchema: ORDER_OUTPUT,
   },
   nothing: { outputSchema: { type: 'object' } },
+  numbers: { outputSchema: { type: 'array', items: { type: 'number' } } },
   'broken-output': { outputSchema: { type: 'object', properties: { a: { type: 'nonsense' } } } },
 }
 
@@ -59,6 +60,12 @@ const FUNCTIONS: FunctionRecordInput[] = [
     source: `export default async () => undefined`,
   },
   {
+    name: 'numbers',
+    description: 'Returns a list',
+    inputSchema: { type: 'object', properties: { bad: { type: 'boolean' } } },
+    source: `export default async (ctx) => ctx.body.bad ? [1, 'two'] : [1, 2, 3]`,
+  },
+  {
     name: 'broken-output',
     description: 'Unusable output schema',
     inputSchema: { type: 'object' },
@@ -67,9 +74,9 @@ const FUNCTIONS: FunctionRecordInput[] = [
 ]
 
 const CLIENTS = [
-  { label: 'v2 client, 2026-07-28', connect: (url: string) => connectV2(url, 'modern') },
-  { label: 'v2 client, 2025 handshake', connect: (url: string) => connectV2(url, 'legacy') },
-  { label: 'v1 client (@modelcontextprotocol/sdk)', connect: (url: string) => connectV1(url) },
+  { label: 'v2 client, 2026-07-28', modern: true, connect: (url: string) => connectV2(url, 'modern') },
+  { label: 'v2 client, 2025 handshake', modern: false, connect: (url: string) => connectV2(url, 'legacy') },
+  { label: 'v1 client (@modelcontextprotocol/sdk)', modern: false, connect: (url: string) => connectV1(url) },
 ] as const
 
 function call(client: AnyClient, name: string, args: Record<string, unknown>): Promise<CallResult> {
@@ -95,7 +102,7 @@ it('leaves out a function whose outputSchema does not compile, reporting INVALID
   await client.close()
 })
 
-describe.each(CLIENTS)('tool metadata with the $label', ({ connect }) => {
+describe.each(CLIENTS)('tool metadata with the $label', ({ connect, modern }) => {
   let client: AnyClient
   beforeAll(async () => {
     client = await connect(harness.url)
@@ -128,6 +135,16 @@ describe.each(CLIENTS)('tool metadata with the $label', ({ connect }) => {
     expect(result.isError).toBe(true)
     expect(result.structuredContent).toBeUndefined()
     expect(result.content![0]!.text).toMatch(/^Output validation error: tool orders_create returned a result that does not match its outputSchema/)
+  })
+
+  it('validates a result whose outputSchema is not an object (arrays, per era as the SDK shapes them)', async () => {
+    const good = await call(client, 'numbers', {})
+    expect(good.isError).toBeFalsy()
+    // 2025-era wire results carry an object: the SDK wraps a non-object value as {result: …}.
+    expect(good.structuredContent).toEqual(modern ? [1, 2, 3] : { result: [1, 2, 3] })
+    const bad = await call(client, 'numbers', { bad: true })
+    expect(bad.isError).toBe(true)
+    expect(bad.content![0]!.text).toMatch(/does not match its outputSchema/)
   })
 
   it('turns a missing result into a tool error when the tool declares an outputSchema', async () => {
