@@ -11,17 +11,19 @@ import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/
 import { LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { repoRoot, workspaceEntries } from '@scraping-run/vitest-config'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startMongo, uniqueDbName } from '@scraping-run/test-utils'
 import { until } from './support/servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 let dir: string
 
-function server() {
+function server(extraArgs: string[] = [], extraEnv: Record<string, string> = {}) {
   return {
     command: process.execPath,
-    args: ['--import', join(here, 'support/register-ts.mjs'), join(here, '../src/bin.ts'), '--functions', dir, '--name', 'stdio-test'],
+    args: ['--import', join(here, 'support/register-ts.mjs'), join(here, '../src/bin.ts'), '--functions', dir, '--name', 'stdio-test', ...extraArgs],
     env: {
       ...getDefaultEnvironment(),
+      ...extraEnv,
       SCRAPING_RUN_TS_ALIASES: JSON.stringify(workspaceEntries.map(([name, file]) => [name, repoRoot + file])),
     },
     stderr: 'pipe' as const,
@@ -151,6 +153,35 @@ describe('scraping-run-mcp --functions <dir> over stdio', () => {
     } finally {
       await client.close()
       await rm(join(dir, 'chatty.ts'))
+    }
+  })
+
+  it('gives the functions a MongoDB (--mongo-url, --db) and cloud.env (--env, --pass-env)', { timeout: 60_000 }, async () => {
+    const mongo = await startMongo()
+    const db = uniqueDbName('stdio')
+    await writeFile(
+      join(dir, 'note.ts'),
+      `import cloud from '@scraping-run/cloud'
+      export const meta = { description: 'Saves a note', inputSchema: { type: 'object' } }
+      export default async () => {
+        const { insertedId } = await cloud.mongo.db.collection('notes').insertOne({ text: 'hi' })
+        return { db: cloud.mongo.db.databaseName, id: String(insertedId), greeting: cloud.env.GREETING, passed: cloud.env.PASSED, leaked: cloud.env.SECRET }
+      }`,
+    )
+    const client = new V1Client({ name: 'stdio-v1-mongo', version: '1.0.0' })
+    await client.connect(
+      new V1StdioTransport(server(['--mongo-url', mongo.uri, '--db', db, '--env', 'GREETING=a=b', '--pass-env', 'PASSED'], { PASSED: 'yes', SECRET: 'no' })),
+    )
+    try {
+      await until(async () => (await client.listTools()).tools.some((t) => t.name === 'note'), 'the tool to be listed')
+      const result = await client.callTool({ name: 'note', arguments: {} })
+      expect(result.isError).toBeFalsy()
+      // Only what the command line passes reaches cloud.env, not the whole environment.
+      expect(result.structuredContent).toEqual({ db, id: expect.stringMatching(/^[0-9a-f]{24}$/), greeting: 'a=b', passed: 'yes' })
+    } finally {
+      await client.close()
+      await rm(join(dir, 'note.ts'))
+      await mongo.stop()
     }
   })
 })
