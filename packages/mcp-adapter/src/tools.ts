@@ -79,7 +79,8 @@ export function createToolServer(
   catalog: ToolCatalog,
   executor: McpExecutor,
   info: { name: string; version: string },
-  caller: Caller,
+  /** Fixed for a per-request or stdio server; undefined for a session's, which takes each request's from its authInfo. */
+  fixedCaller: Caller | undefined,
 ): Server {
   const server = new sdk.Server(info, { capabilities: { tools: { listChanged: true }, logging: {} } })
   // The level a 2025-era client set on this connection (stdio); over stateless HTTP each request has its own server,
@@ -100,6 +101,7 @@ export function createToolServer(
       const problems = checked.issues.map((issue) => issue.message).join('; ')
       return { content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${name}: ${problems}` }], isError: true }
     }
+    const caller = fixedCaller ?? (ctx.http?.authInfo?.extra?.caller as Caller | undefined) ?? { user: null, headers: {} }
     const notifier = callNotifier(
       // The SDK moves the reserved `io.modelcontextprotocol/*` keys (the 2026-07-28 log level) into the envelope.
       { ...request.params._meta, ...ctx.mcpReq.envelope },

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { McpSessionOptions } from './sessions.js'
 
 /** A JSON Schema object (the adapter passes it to clients as the tool's `inputSchema`). */
 export type JsonSchema = Record<string, unknown>
@@ -126,6 +127,13 @@ export interface McpHandlerOptions {
    * (any scheme and port); `'*'` allows every origin. Requests without an `Origin` (non-browser clients) always pass.
    */
   allowedOrigins?: readonly string[] | '*'
+  /**
+   * Session mode for 2025-era clients (`true` or limits): an `initialize` opens a session, so the client's stream gets
+   * pushed `tools/list_changed` and its `notifications/cancelled` reaches the running call. Sessions live in this
+   * process (use sticky routing behind a load balancer), expire after `idleTimeoutMs` unused and are capped at
+   * `maxSessions`. 2026-07-28 clients are served statelessly either way. Default: off (stateless).
+   */
+  sessions?: boolean | McpSessionOptions
 }
 
 /** The Express-compatible handler `createMcpHandler` returns, plus `close()`. */
