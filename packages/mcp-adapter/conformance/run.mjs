@@ -2,6 +2,7 @@
 // logging, progress and DNS-rebinding scenarios. The suite needs Node >= 22, taken from npm's `node` package, so this
 // runs on the Node 20 the repo uses too. Needs a build first (it loads the package's dist like a host app would).
 //   node packages/mcp-adapter/conformance/run.mjs        (exit code 1 when a scenario fails)
+//   node packages/mcp-adapter/conformance/run.mjs --sessions   (the same against session mode)
 import { spawn } from 'node:child_process'
 import express from 'express'
 import { createExecutor, memoryStore } from '@scraping-run/runtime-core'
@@ -53,7 +54,8 @@ const FUNCTIONS = [
 ]
 
 const executor = createExecutor({ store: memoryStore(FUNCTIONS) })
-const handler = createMcpHandler(executor, { name: 'scraping-run-conformance', version: '1.0.0' })
+const sessions = process.argv.includes('--sessions')
+const handler = createMcpHandler(executor, { name: 'scraping-run-conformance', version: '1.0.0', sessions })
 const app = express()
 app.all('/mcp', express.json(), handler)
 const server = app.listen(0, '127.0.0.1')
@@ -70,7 +72,8 @@ await handler.close()
 server.closeAllConnections()
 server.close()
 await executor.close()
-console.log(failed.length === 0 ? `all ${SCENARIOS.length} scenarios passed` : `failed: ${failed.join(', ')}`)
+const mode = sessions ? ' (session mode)' : ''
+console.log(failed.length === 0 ? `all ${SCENARIOS.length} scenarios passed${mode}` : `failed${mode}: ${failed.join(', ')}`)
 process.exit(failed.length === 0 ? 0 : 1)
 
 function runSuite(scenario) {
