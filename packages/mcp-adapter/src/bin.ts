@@ -6,11 +6,42 @@ import { parseArgs } from 'node:util'
 import { serveExecutorStdio } from './stdio.js'
 
 const USAGE = `Usage: scraping-run-mcp --functions <dir> [--name <name>] [--timeout <ms>]
+         [--mongo-url <url> [--db <name>]] [--env KEY=VALUE]... [--pass-env KEY]...
 
 Serves every function in <dir> that has a description and an inputSchema (in <name>.json beside it,
-or an exported \`meta\`) as an MCP tool over stdio. Edits in <dir> reach the client as tools/list_changed.`
+or an exported \`meta\`) as an MCP tool over stdio. Edits in <dir> reach the client as tools/list_changed.
 
-async function main(): Promise<void> {
+  --mongo-url   what cloud.mongo connects to (default: the MONGODB_URL environment variable, if set)
+  --db          the database cloud.mongo.db is (default: the URL's own)
+  --env         a variable for cloud.env (repeatable)
+  --pass-env    copies a variable of this process's environment into cloud.env (repeatable)`
+
+/** cloud.env from --env KEY=VALUE and --pass-env KEY, or the message for a malformed pair. */
+function envFrom(pairs: string[], passed: string[]): Record<string, string> | string {
+  const env: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) return `--env needs KEY=VALUE, got ${JSON.stringify(pair)}`
+    env[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  for (const key of passed) {
+    const value = process.env[key]
+    if (value !== undefined) env[key] = value
+  }
+  return env
+}
+
+interface Args {
+  functions: string
+  name: string | undefined
+  timeoutMs: number | undefined
+  env: Record<string, string>
+  mongoUrl: string | undefined
+  db: string | undefined
+}
+
+/** The command line, checked; exits with usage on a mistake. */
+function readArgs(): Args {
   let values
   try {
     ;({ values } = parseArgs({
@@ -18,6 +49,10 @@ async function main(): Promise<void> {
         functions: { type: 'string', short: 'f' },
         name: { type: 'string' },
         timeout: { type: 'string' },
+        'mongo-url': { type: 'string' },
+        db: { type: 'string' },
+        env: { type: 'string', multiple: true },
+        'pass-env': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -27,7 +62,7 @@ async function main(): Promise<void> {
   }
   if (values.help) {
     process.stderr.write(`${USAGE}\n`)
-    return
+    process.exit(0)
   }
   if (!values.functions) {
     process.stderr.write(`--functions <dir> is required\n\n${USAGE}\n`)
@@ -39,16 +74,29 @@ async function main(): Promise<void> {
     process.exit(2)
   }
 
+  const env = envFrom(values.env ?? [], values['pass-env'] ?? [])
+  if (typeof env === 'string') {
+    process.stderr.write(`${env}\n`)
+    process.exit(2)
+  }
+  const mongoUrl = values['mongo-url'] ?? process.env.MONGODB_URL
+  return { functions: values.functions, name: values.name, timeoutMs, env, mongoUrl, db: values.db }
+}
+
+async function main(): Promise<void> {
+  const args = readArgs()
   const { consoleSink, createExecutor, directoryStore } = await import('@scraping-run/runtime-core')
-  const store = directoryStore(values.functions, { watch: true })
+  const store = directoryStore(args.functions, { watch: true })
   const executor = createExecutor({
     store,
     // Function console output and errors on stderr: stdout is the protocol channel.
     logSink: consoleSink({ stream: process.stderr }),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
+    ...(args.mongoUrl ? { mongo: { uri: args.mongoUrl, ...(args.db ? { dbName: args.db } : {}) } } : {}),
+    env: args.env,
   })
   const server = await serveExecutorStdio(executor, {
-    name: values.name ?? 'scraping-run',
+    name: args.name ?? 'scraping-run',
     version: (createRequire(import.meta.url)('../package.json') as { version: string }).version,
     onError: (error) => process.stderr.write(`scraping-run-mcp: ${error.message}\n`),
   })

@@ -12,6 +12,8 @@ export interface ToolEntry {
   annotations?: McpFunctionInfo['annotations']
   inputSchema: JsonSchema
   validator: StandardSchemaWithJSON
+  outputSchema?: JsonSchema
+  outputValidator?: StandardSchemaWithJSON
 }
 
 export type CompileSchema = (schema: JsonSchema) => StandardSchemaWithJSON
@@ -80,7 +82,12 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     if (!reported.has(key)) report(error)
   }
 
-  function validatorFor(functionName: string, schema: JsonSchema, previous: Map<string, StandardSchemaWithJSON | Error>): StandardSchemaWithJSON | undefined {
+  function validatorFor(
+    functionName: string,
+    schema: JsonSchema,
+    previous: Map<string, StandardSchemaWithJSON | Error>,
+    field = 'inputSchema',
+  ): StandardSchemaWithJSON | undefined {
     const key = JSON.stringify(schema)
     let validator = validators.get(key) ?? previous.get(key)
     if (!validator) {
@@ -92,9 +99,33 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     }
     validators.set(key, validator)
     if (!(validator instanceof Error)) return validator
-    const message = `${functionName}: inputSchema is not a usable JSON Schema: ${validator.message}`
+    const message = `${functionName}: ${field} is not a usable JSON Schema: ${validator.message}`
     reportOnce(`${functionName}\0${key}`, new McpAdapterError('INVALID_SCHEMA', message, { cause: validator }))
     return undefined
+  }
+
+  /** The record as a tool candidate, with its metadata resolved; undefined (reported if broken) when it is none. */
+  function infoOf(record: McpFunctionRecord, meta: McpToolMeta): McpFunctionInfo | undefined {
+    if (typeof meta.description !== 'string' || !isObject(meta.inputSchema)) return undefined
+    let inputSchema = meta.inputSchema
+    // MCP requires an object root; a schema that only lists properties is taken to mean one.
+    if (inputSchema.type === undefined) inputSchema = { type: 'object', ...inputSchema }
+    if (inputSchema.type !== 'object') {
+      const message = `${record.name}: a tool's inputSchema must describe an object (type: "object")`
+      reportOnce(`${record.name}\0type`, new McpAdapterError('INVALID_SCHEMA', message))
+      return undefined
+    }
+    const info: McpFunctionInfo = { ...record, description: meta.description, inputSchema }
+    if (meta.title !== undefined) info.title = meta.title
+    if (meta.annotations !== undefined) info.annotations = meta.annotations
+    if (meta.outputSchema !== undefined) {
+      if (!isObject(meta.outputSchema)) {
+        reportOnce(`${record.name}\0output`, new McpAdapterError('INVALID_SCHEMA', `${record.name}: outputSchema must be a JSON Schema object`))
+        return undefined
+      }
+      info.outputSchema = meta.outputSchema
+    }
+    return info
   }
 
   async function rebuild(): Promise<boolean> {
@@ -104,21 +135,8 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     const metas = await Promise.all(records.map(metaOf))
     const infos: McpFunctionInfo[] = []
     records.forEach((record, i) => {
-      const meta = metas[i]!
-      if (typeof meta.description !== 'string' || !isObject(meta.inputSchema)) return
-      let inputSchema = meta.inputSchema
-      // MCP requires an object root; a schema that only lists properties is taken to mean one.
-      if (inputSchema.type === undefined) inputSchema = { type: 'object', ...inputSchema }
-      if (inputSchema.type !== 'object') {
-        const message = `${record.name}: a tool's inputSchema must describe an object (type: "object")`
-        reportOnce(`${record.name}\0type`, new McpAdapterError('INVALID_SCHEMA', message))
-        return
-      }
-      const info: McpFunctionInfo = { ...record, description: meta.description, inputSchema }
-      if (meta.title !== undefined) info.title = meta.title
-      if (meta.annotations !== undefined) info.annotations = meta.annotations
-      if (options.select && !options.select(info)) return
-      infos.push(info)
+      const info = infoOf(record, metas[i]!)
+      if (info && !(options.select && !options.select(info))) infos.push(info)
     })
     const names = assignToolNames(infos.map((info) => options.toolName?.(info) ?? info.name))
     const previous = validators
@@ -128,6 +146,12 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
       const validator = validatorFor(info.name, info.inputSchema, previous)
       if (!validator) return
       const entry: ToolEntry = { name: names[i]!, functionName: info.name, description: info.description, inputSchema: info.inputSchema, validator }
+      if (info.outputSchema !== undefined) {
+        const outputValidator = validatorFor(info.name, info.outputSchema, previous, 'outputSchema')
+        if (!outputValidator) return
+        entry.outputSchema = info.outputSchema
+        entry.outputValidator = outputValidator
+      }
       if (info.title !== undefined) entry.title = info.title
       if (info.annotations !== undefined) entry.annotations = info.annotations
       next.push(entry)
@@ -138,7 +162,7 @@ export function createToolCatalog(executor: McpExecutor, compile: CompileSchema,
     const before = new Set(tools.map((tool) => tool.functionName))
     const touched = [...changedNames].some((name) => before.has(name) || next.some((tool) => tool.functionName === name))
     changedNames = new Set()
-    const nextSignature = JSON.stringify(next.map(({ validator: _v, ...rest }) => rest))
+    const nextSignature = JSON.stringify(next.map(({ validator: _v, outputValidator: _o, ...rest }) => rest))
     const changed = nextSignature !== signature || touched
     tools = next
     byName = new Map(next.map((tool) => [tool.name, tool]))
@@ -205,5 +229,6 @@ function pickDefined(record: McpFunctionRecord): McpToolMeta {
   if (record.inputSchema !== undefined) out.inputSchema = record.inputSchema
   if (record.title !== undefined) out.title = record.title
   if (record.annotations !== undefined) out.annotations = record.annotations
+  if (record.outputSchema !== undefined) out.outputSchema = record.outputSchema
   return out
 }

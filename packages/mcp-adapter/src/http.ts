@@ -2,13 +2,16 @@ import type { ServerResponse } from 'node:http'
 import type { McpHttpHandler } from '@modelcontextprotocol/server'
 import { createToolCatalog, type ToolCatalog } from './catalog.js'
 import { McpAdapterError } from './errors.js'
+import { checkHostList, refuse, rebindingRefusal, requestIdOf, sendJsonRpcError } from './guard.js'
 import { loadNodeSdk, loadServerSdk } from './peers.js'
+import { checkSessionOptions, createSessionTable, type SessionTable } from './sessions.js'
 import { createToolServer, type Caller } from './tools.js'
 import type { McpExecutor, McpHandlerOptions, McpHttpRequest, McpRequestHandler, McpUser } from './types.js'
 
 interface Runtime {
   sdkHandler: McpHttpHandler
   catalog: ToolCatalog
+  sessions: SessionTable | undefined
   toNodeHandler: (typeof import('@modelcontextprotocol/node'))['toNodeHandler']
 }
 
@@ -25,6 +28,27 @@ export function checkOptions(executor: unknown, options: McpHandlerOptions | und
       throw new McpAdapterError('INVALID_OPTIONS', `${fn}: option ${key} must be a function`)
     }
   }
+  for (const key of ['allowedHosts', 'allowedOrigins'] as const) {
+    const problem = checkHostList((options as Partial<Record<typeof key, unknown>>)[key], key, fn)
+    if (problem) throw new McpAdapterError('INVALID_OPTIONS', problem)
+  }
+  const sessionProblem = checkSessionOptions((options as { sessions?: unknown }).sessions)
+  if (sessionProblem) throw new McpAdapterError('INVALID_OPTIONS', `${fn}: ${sessionProblem}`)
+}
+
+const MAX_BODY = 4 * 1024 * 1024
+
+/** The JSON body of a request no parser read (session mode must see it to spot an `initialize`). */
+async function readJsonBody(req: McpHttpRequest): Promise<unknown> {
+  if (req.method !== 'POST') return undefined
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY) throw new SyntaxError('request body too large')
+    chunks.push(chunk)
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'))
 }
 
 // Headers a function sees for an MCP call: the HTTP request's own, so interceptors can check what they check for HTTP.
@@ -56,6 +80,28 @@ function parsedBodyOf(req: McpHttpRequest): unknown {
   return body
 }
 
+/** The SDK handler, the tool catalog and (in session mode) the session table, built once per handler. */
+async function startRuntime(executor: McpExecutor, options: McpHandlerOptions, info: { name: string; version: string }): Promise<Runtime> {
+  const [sdk, node] = await Promise.all([loadServerSdk(), loadNodeSdk()])
+  const catalog = createToolCatalog(executor, (schema) => sdk.fromJsonSchema(schema as never), options)
+  const sdkHandler = sdk.createMcpHandler(
+    ({ authInfo }) => {
+      const caller = (authInfo?.extra?.caller as Caller | undefined) ?? { user: null, headers: {} }
+      return createToolServer(sdk, catalog, executor, info, caller)
+    },
+    { onerror: (error) => options.onError?.(error) },
+  )
+  const sessions = options.sessions
+    ? createSessionTable(sdk, node, () => createToolServer(sdk, catalog, executor, info, undefined), options.sessions === true ? {} : options.sessions)
+    : undefined
+  catalog.onChange(() => {
+    sdkHandler.notify.toolsChanged()
+    sessions?.toolsChanged()
+  })
+  await catalog.ready()
+  return { sdkHandler, catalog, sessions, toNodeHandler: node.toNodeHandler }
+}
+
 /**
  * Serves the executor's functions as MCP tools over Streamable HTTP (stateless): mount it with
  * `app.all('/mcp', express.json(), handler)` (the body parser is optional). Serves 2026-07-28 clients and 2025-era ones.
@@ -68,45 +114,52 @@ export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptio
 
   // Nothing happens at construction: the SDK is imported and the store read on the first request.
   function start(): Promise<Runtime> {
-    runtime ??= (async () => {
-      const [sdk, node] = await Promise.all([loadServerSdk(), loadNodeSdk()])
-      const catalog = createToolCatalog(executor, (schema) => sdk.fromJsonSchema(schema as never), options)
-      const sdkHandler = sdk.createMcpHandler(
-        ({ authInfo }) => {
-          const caller = (authInfo?.extra?.caller as Caller | undefined) ?? { user: null, headers: {} }
-          return createToolServer(sdk, catalog, executor, info, caller)
-        },
-        { onerror: (error) => options.onError?.(error) },
-      )
-      catalog.onChange(() => sdkHandler.notify.toolsChanged())
-      await catalog.ready()
-      return { sdkHandler, catalog, toNodeHandler: node.toNodeHandler }
-    })().catch((error: unknown) => {
+    runtime ??= startRuntime(executor, options, info).catch((error: unknown) => {
       runtime = undefined
       throw error
     })
     return runtime
   }
 
-  const handler = async (req: McpHttpRequest, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> => {
+  // `next` is accepted for Express's signature but never called: Express would answer a failure with an HTML page.
+  // The Node bridge answers its own failures (request conversion) with a JSON-RPC 500; they are reported too.
+  const nodeOptions = { onerror: (error: Error) => options.onError?.(error) }
+
+  const handler = async (req: McpHttpRequest, res: ServerResponse, _next?: (error?: unknown) => void): Promise<void> => {
     try {
+      const refusal = rebindingRefusal(req, options)
+      if (refusal) return refuse(req, res, refusal)
       if (closed) throw new McpAdapterError('INVALID_OPTIONS', 'this MCP handler was closed')
-      const { sdkHandler, toNodeHandler } = await start()
+      const { sdkHandler, sessions, toNodeHandler } = await start()
       let user: McpUser | null = null
       if (options.authenticate) {
         user = await options.authenticate(req)
         if (user === null || user === undefined) return unauthorized(res, req.headers.authorization !== undefined)
       }
       const caller: Caller = { user, headers: headersOf(req) }
+      let body = parsedBodyOf(req)
+      if (sessions) {
+        if (body === undefined && !req.readableEnded) {
+          try {
+            body = await readJsonBody(req)
+          } catch (error) {
+            return sendJsonRpcError(res, 400, -32700, `Parse error: ${(error as Error).message}`, null)
+          }
+        }
+        if (sessions.wants(req, body)) {
+          // The session's transport hands `req.auth` to the tool handlers: the caller of this request, not the first.
+          ;(req as McpHttpRequest & { auth?: unknown }).auth = authInfoOf(caller)
+          return await sessions.handle(req, res, body)
+        }
+      }
       // The caller travels to the per-request server factory as the SDK's pass-through authInfo.
-      await toNodeHandler(withCaller(sdkHandler, caller))(req, res, parsedBodyOf(req))
+      await toNodeHandler(withCaller(sdkHandler, caller), nodeOptions)(req, res, body)
     } catch (error) {
-      if (next) return next(error)
-      if (!res.headersSent) {
-        res.statusCode = 500
-        res.setHeader('Content-Type', 'application/json')
-        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }))
-      } else res.end()
+      // The adapter's own errors say what to fix (install a peer, stop using a closed handler); others may hold
+      // internals (paths, connection strings) and stay on the server, reported through onError.
+      const message = McpAdapterError.is(error) ? `${error.code}: ${error.message}` : 'Internal error'
+      if (!res.headersSent) sendJsonRpcError(res, 500, -32603, message, requestIdOf(req))
+      else res.end()
       options.onError?.(error as Error)
     }
   }
@@ -116,14 +169,16 @@ export function createMcpHandler(executor: McpExecutor, options: McpHandlerOptio
       closed = true
       const current = await runtime?.catch(() => undefined)
       current?.catalog.close()
+      await current?.sessions?.close()
       await current?.sdkHandler.close()
     },
   })
 }
 
+function authInfoOf(caller: Caller) {
+  return { token: '', clientId: 'scraping-run', scopes: [], extra: { caller } }
+}
+
 function withCaller(sdkHandler: McpHttpHandler, caller: Caller): Pick<McpHttpHandler, 'fetch'> {
-  return {
-    fetch: (request, init) =>
-      sdkHandler.fetch(request, { ...init, authInfo: { token: '', clientId: 'scraping-run', scopes: [], extra: { caller } } }),
-  }
+  return { fetch: (request, init) => sdkHandler.fetch(request, { ...init, authInfo: authInfoOf(caller) }) }
 }

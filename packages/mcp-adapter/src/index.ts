@@ -16,3 +16,4 @@ export type {
   McpToolMeta,
   McpUser,
 } from './types.js'
+export type { McpSessionOptions } from './sessions.js'

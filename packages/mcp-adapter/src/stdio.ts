@@ -5,7 +5,7 @@ import { loadServerSdk, loadStdioSdk } from './peers.js'
 import { createToolServer } from './tools.js'
 import type { McpExecutor, McpHandlerOptions } from './types.js'
 
-export interface StdioOptions extends Omit<McpHandlerOptions, 'authenticate'> {
+export interface StdioOptions extends Omit<McpHandlerOptions, 'authenticate' | 'allowedHosts' | 'allowedOrigins' | 'sessions'> {
   /** Defaults to the process's stdin/stdout. */
   transport?: Transport
 }

@@ -1,5 +1,6 @@
 import type { CallToolResult, Server, Tool } from '@modelcontextprotocol/server'
 import type { ToolCatalog, ToolEntry } from './catalog.js'
+import { callNotifier, isLogLevel, type McpLogLevel } from './notify.js'
 import type { McpExecutor, McpUser } from './types.js'
 
 type ServerModule = typeof import('@modelcontextprotocol/server')
@@ -22,6 +23,7 @@ function wireList(tools: readonly ToolEntry[]): Tool[] {
       const wire: Tool = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema as Tool['inputSchema'] }
       if (tool.title !== undefined) wire.title = tool.title
       if (tool.annotations !== undefined) wire.annotations = tool.annotations
+      if (tool.outputSchema !== undefined) wire.outputSchema = tool.outputSchema as Tool['outputSchema']
       return wire
     })
     wireLists.set(tools, list)
@@ -36,8 +38,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === null || Object.getPrototypeOf(proto) === null
 }
 
-/** Maps what a function returned to a tool result: an object is also `structuredContent`, anything else is text. */
-export function toToolResult(data: unknown, isCallToolResult: (value: unknown) => boolean): CallToolResult {
+/**
+ * Maps what a function returned to a tool result: an object is also `structuredContent`, anything else is text. A tool
+ * with an output schema (`structured`) answers any JSON value as `structuredContent`, since its schema says what it is.
+ */
+export function toToolResult(data: unknown, isCallToolResult: (value: unknown) => boolean, structured = false): CallToolResult {
   if (data === undefined) return { content: [] }
   // A function that builds an MCP result itself (images, several blocks) is passed through untouched.
   if (isPlainObject(data) && Array.isArray(data.content) && isCallToolResult(data)) return data as CallToolResult
@@ -50,8 +55,18 @@ export function toToolResult(data: unknown, isCallToolResult: (value: unknown) =
   }
   const result: CallToolResult = { content: [{ type: 'text', text }] }
   // Parsed back from the text so the structured copy is exactly what was sent as text (dates as strings, no undefined).
-  if (isPlainObject(data)) result.structuredContent = JSON.parse(text) as Record<string, unknown>
+  if (isPlainObject(data) || structured) result.structuredContent = JSON.parse(text) as Record<string, unknown>
   return result
+}
+
+/** The result, or a tool error when a tool with an output schema answers something the schema does not allow. */
+async function checkOutput(tool: ToolEntry, result: CallToolResult): Promise<CallToolResult> {
+  if (!tool.outputValidator || result.isError) return result
+  const problem = (text: string): CallToolResult => ({ content: [{ type: 'text', text: `Output validation error: tool ${tool.name} ${text}` }], isError: true })
+  if (result.structuredContent === undefined) return problem('returned no structured content, but it declares an outputSchema')
+  const checked = await tool.outputValidator['~standard'].validate(result.structuredContent)
+  if (!checked.issues) return result
+  return problem(`returned a result that does not match its outputSchema: ${checked.issues.map((issue) => issue.message).join('; ')}`)
 }
 
 /**
@@ -64,9 +79,17 @@ export function createToolServer(
   catalog: ToolCatalog,
   executor: McpExecutor,
   info: { name: string; version: string },
-  caller: Caller,
+  /** Fixed for a per-request or stdio server; undefined for a session's, which takes each request's from its authInfo. */
+  fixedCaller: Caller | undefined,
 ): Server {
-  const server = new sdk.Server(info, { capabilities: { tools: { listChanged: true } } })
+  const server = new sdk.Server(info, { capabilities: { tools: { listChanged: true }, logging: {} } })
+  // The level a 2025-era client set on this connection (stdio); over stateless HTTP each request has its own server,
+  // so there it lasts for that request only, and a 2026-07-28 client sends its level with each call instead.
+  let sessionLevel: McpLogLevel | undefined
+  server.setRequestHandler('logging/setLevel', (request) => {
+    if (isLogLevel(request.params.level)) sessionLevel = request.params.level
+    return {}
+  })
   server.setRequestHandler('tools/list', () => ({ tools: wireList(catalog.tools) }))
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name } = request.params
@@ -78,6 +101,11 @@ export function createToolServer(
       const problems = checked.issues.map((issue) => issue.message).join('; ')
       return { content: [{ type: 'text', text: `Input validation error: Invalid arguments for tool ${name}: ${problems}` }], isError: true }
     }
+    const caller = fixedCaller ?? (ctx.http?.authInfo?.extra?.caller as Caller | undefined) ?? { user: null, headers: {} }
+    const notifier = callNotifier(
+      // The SDK moves the reserved `io.modelcontextprotocol/*` keys (the 2026-07-28 log level) into the envelope.
+      { ...request.params._meta, ...ctx.mcpReq.envelope },
+      sessionLevel, tool.functionName, (notification) => ctx.mcpReq.notify(notification as never))
     const result = await executor.invoke(tool.functionName, {
       body: checked.value,
       method: 'POST',
@@ -87,7 +115,9 @@ export function createToolServer(
       user: caller.user,
       trigger: { kind: 'mcp', tool: name },
       signal: ctx.mcpReq.signal,
+      ...notifier.hooks,
     })
+    await notifier.flush()
     if (result.error) {
       const { code, message } = result.error
       if (code === 'TIMEOUT') throw new sdk.ProtocolError(REQUEST_TIMEOUT, `Tool ${name} timed out: ${message}`)
@@ -96,7 +126,8 @@ export function createToolServer(
       // The message only: a stack would leak host paths to the client and is no use to a model.
       return { content: [{ type: 'text', text: message }], isError: true }
     }
-    return server.projectCallToolResult(toToolResult(result.data, sdk.isCallToolResult), undefined)
+    const output = await checkOutput(tool, toToolResult(result.data, sdk.isCallToolResult, tool.outputSchema !== undefined))
+    return server.projectCallToolResult(output, tool.outputSchema)
   })
   return server
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { McpSessionOptions } from './sessions.js'
 
 /** A JSON Schema object (the adapter passes it to clients as the tool's `inputSchema`). */
 export type JsonSchema = Record<string, unknown>
@@ -22,6 +23,11 @@ export interface McpToolMeta {
   inputSchema?: JsonSchema
   title?: string
   annotations?: McpToolAnnotations
+  /**
+   * JSON Schema of what the function returns. The tool then always answers `structuredContent` (the returned value),
+   * validated against it before it is sent: a mismatch is a tool error, not a result the client would reject.
+   */
+  outputSchema?: JsonSchema
 }
 
 /** The part of a function's store record the adapter reads. */
@@ -57,6 +63,10 @@ export interface McpInvokeInit {
   user: McpUser | null
   trigger: { kind: 'mcp'; tool: string }
   signal: AbortSignal
+  /** Called live with each console line of the call (sent to the client as log notifications). */
+  onLog?: (record: { level: string; message: string }) => void
+  /** Called when the function reports progress with `ctx.progress(progress, total?, message?)`. */
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void
 }
 
 /** The parts of an invocation result the adapter reads. */
@@ -106,6 +116,24 @@ export interface McpHandlerOptions {
    * request the MCP SDK rejected. Default: tool-list problems go to `console.warn`, the rest is dropped.
    */
   onError?: (error: Error) => void
+  /**
+   * DNS-rebinding protection: the `Host` names (besides `localhost`, `127.0.0.1` and `[::1]`, always allowed on any port)
+   * the endpoint answers. `'api.example.com'` allows any port, `'api.example.com:8443'` that port only; `'*'` turns the
+   * check off (behind a reverse proxy that checks hosts itself). Other hosts get 403.
+   */
+  allowedHosts?: readonly string[] | '*'
+  /**
+   * The browser `Origin`s (besides loopback ones) allowed to call: `'https://app.example.com'` (exact) or a bare name
+   * (any scheme and port); `'*'` allows every origin. Requests without an `Origin` (non-browser clients) always pass.
+   */
+  allowedOrigins?: readonly string[] | '*'
+  /**
+   * Session mode for 2025-era clients (`true` or limits): an `initialize` opens a session, so the client's stream gets
+   * pushed `tools/list_changed` and its `notifications/cancelled` reaches the running call. Sessions live in this
+   * process (use sticky routing behind a load balancer), expire after `idleTimeoutMs` unused and are capped at
+   * `maxSessions`. 2026-07-28 clients are served statelessly either way. Default: off (stateless).
+   */
+  sessions?: boolean | McpSessionOptions
 }
 
 /** The Express-compatible handler `createMcpHandler` returns, plus `close()`. */

@@ -30,11 +30,18 @@ function jwt(payload: Record<string, unknown>): string {
   return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`
 }
 
+/** The block that contains `marker` (by content, so adding an example elsewhere in the README does not shift them). */
+function block(marker: string): ReadmeExample {
+  const found = examples.find((example) => example.code.includes(marker))
+  if (!found) throw new Error(`no README block contains ${JSON.stringify(marker)}`)
+  return found
+}
+
 describe('README examples', () => {
   it('has the blocks this test runs', () => {
-    expect(examples[0]!.code).toContain('// functions/orders/create.ts')
-    expect(examples[1]!.code).toContain('createMcpHandler(executor')
-    expect(examples[2]!.code).toContain('StreamableHTTPClientTransport')
+    expect(block('// functions/orders/create.ts').code).toContain('cloud.mongo')
+    expect(block('app.listen(3000)').code).toContain('createMcpHandler(executor')
+    expect(block('StreamableHTTPClientTransport').code).toContain('callTool')
   })
 
   it('type-check under --strict', { timeout: 120_000 }, async () => {
@@ -45,9 +52,9 @@ describe('README examples', () => {
   it('run: the server serves the README function as a tool, and the client block calls it', { timeout: 120_000 }, async () => {
     const port = await getFreePort()
     const dbName = uniqueDbName('readme')
-    await dir.write('functions/orders/create.ts', examples[0]!.code)
-    const server = await dir.writeRunnable(examples[1]!, 'server.mjs', (code) => code.replace("dbName: 'shop'", `dbName: '${dbName}'`).replace('listen(3000)', `listen(${port}, '127.0.0.1')`))
-    const client = await dir.writeRunnable(examples[2]!, 'client.mjs', (code) => code.replace('127.0.0.1:3000', `127.0.0.1:${port}`))
+    await dir.write('functions/orders/create.ts', block('// functions/orders/create.ts').code)
+    const server = await dir.writeRunnable(block('app.listen(3000)'), 'server.mjs', (code) => code.replace("dbName: 'shop'", `dbName: '${dbName}'`).replace('listen(3000)', `listen(${port}, '127.0.0.1')`))
+    const client = await dir.writeRunnable(block('StreamableHTTPClientTransport'), 'client.mjs', (code) => code.replace('127.0.0.1:3000', `127.0.0.1:${port}`))
     const running = await runExample(server, {
       env: { MONGODB_URL: mongo.uri, JWT_SECRET: SECRET },
       ready: async () => (await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST' })).status === 401,

@@ -8,20 +8,22 @@ import { Client as V2Client } from '@modelcontextprotocol/client'
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio'
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import { LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { repoRoot, workspaceEntries } from '@scraping-run/vitest-config'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startMongo, uniqueDbName } from '@scraping-run/test-utils'
 import { until } from './support/servers.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 let dir: string
 
-function server() {
+function server(extraArgs: string[] = [], extraEnv: Record<string, string> = {}) {
   return {
     command: process.execPath,
-    args: ['--import', join(here, 'support/register-ts.mjs'), join(here, '../src/bin.ts'), '--functions', dir, '--name', 'stdio-test'],
+    args: ['--import', join(here, 'support/register-ts.mjs'), join(here, '../src/bin.ts'), '--functions', dir, '--name', 'stdio-test', ...extraArgs],
     env: {
       ...getDefaultEnvironment(),
+      ...extraEnv,
       SCRAPING_RUN_TS_ALIASES: JSON.stringify(workspaceEntries.map(([name, file]) => [name, repoRoot + file])),
     },
     stderr: 'pipe' as const,
@@ -125,6 +127,61 @@ describe('scraping-run-mcp --functions <dir> over stdio', () => {
       expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('shout')
     } finally {
       await client.close()
+    }
+  })
+
+  it('keeps the level a 2025-era client set with logging/setLevel for the connection', async () => {
+    await writeFile(
+      join(dir, 'chatty.ts'),
+      `export const meta = { description: 'Logs', inputSchema: { type: 'object' } }
+      export default async () => { console.info('i'); console.warn('w'); console.error('e'); return 'done' }`,
+    )
+    const client = new V1Client({ name: 'stdio-v1-logs', version: '1.0.0' })
+    const messages: string[] = []
+    client.setNotificationHandler(LoggingMessageNotificationSchema, async (notification) => {
+      messages.push(`${notification.params.level}:${String(notification.params.data)}`)
+    })
+    await client.connect(new V1StdioTransport(server()))
+    try {
+      await until(async () => (await client.listTools()).tools.some((t) => t.name === 'chatty'), 'the tool to be listed')
+      await client.callTool({ name: 'chatty', arguments: {} })
+      expect(messages).toEqual(['info:i', 'warning:w', 'error:e'])
+      messages.length = 0
+      await client.setLoggingLevel('error')
+      await client.callTool({ name: 'chatty', arguments: {} })
+      expect(messages).toEqual(['error:e'])
+    } finally {
+      await client.close()
+      await rm(join(dir, 'chatty.ts'))
+    }
+  })
+
+  it('gives the functions a MongoDB (--mongo-url, --db) and cloud.env (--env, --pass-env)', { timeout: 60_000 }, async () => {
+    const mongo = await startMongo()
+    const db = uniqueDbName('stdio')
+    await writeFile(
+      join(dir, 'note.ts'),
+      `import cloud from '@scraping-run/cloud'
+      export const meta = { description: 'Saves a note', inputSchema: { type: 'object' } }
+      export default async () => {
+        const { insertedId } = await cloud.mongo.db.collection('notes').insertOne({ text: 'hi' })
+        return { db: cloud.mongo.db.databaseName, id: String(insertedId), greeting: cloud.env.GREETING, passed: cloud.env.PASSED, leaked: cloud.env.SECRET }
+      }`,
+    )
+    const client = new V1Client({ name: 'stdio-v1-mongo', version: '1.0.0' })
+    await client.connect(
+      new V1StdioTransport(server(['--mongo-url', mongo.uri, '--db', db, '--env', 'GREETING=a=b', '--pass-env', 'PASSED'], { PASSED: 'yes', SECRET: 'no' })),
+    )
+    try {
+      await until(async () => (await client.listTools()).tools.some((t) => t.name === 'note'), 'the tool to be listed')
+      const result = await client.callTool({ name: 'note', arguments: {} })
+      expect(result.isError).toBeFalsy()
+      // Only what the command line passes reaches cloud.env, not the whole environment.
+      expect(result.structuredContent).toEqual({ db, id: expect.stringMatching(/^[0-9a-f]{24}$/), greeting: 'a=b', passed: 'yes' })
+    } finally {
+      await client.close()
+      await rm(join(dir, 'note.ts'))
+      await mongo.stop()
     }
   })
 })

@@ -5,7 +5,7 @@ import { Client as V2Client, StreamableHTTPClientTransport } from '@modelcontext
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport as V1HttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createExecutor, memorySink, memoryStore } from '@scraping-run/runtime-core'
-import type { FunctionRecordInput } from '@scraping-run/runtime-core'
+import type { FunctionRecordInput, FunctionStore, Sandbox } from '@scraping-run/runtime-core'
 import { createMcpHandler, type McpHandlerOptions } from '@scraping-run/mcp-adapter'
 
 /** Functions most tests use. */
@@ -63,16 +63,31 @@ export interface Harness {
   executor: ReturnType<typeof createExecutor>
   sink: ReturnType<typeof memorySink>
   calls: string[]
+  handler: ReturnType<typeof createMcpHandler>
   close(): Promise<void>
 }
 
 /** The Express lines the handler is mounted on in tests. */
 export const EXPRESS = { 5: express, 4: express4 } as const
 
-export async function startHarness(options: Partial<McpHandlerOptions> = {}, functions = FUNCTIONS, expressLine: 4 | 5 = 5): Promise<Harness> {
+export async function startHarness(
+  options: Partial<McpHandlerOptions> = {},
+  functions = FUNCTIONS,
+  expressLine: 4 | 5 = 5,
+  extra: {
+    /** Wraps the memory store, e.g. into one whose records carry more fields than runtime-core's stores keep. */
+    wrapStore?: (store: ReturnType<typeof memoryStore>) => FunctionStore
+    /** The executor's sandbox (default: runtime-core's default). */
+    sandbox?: Sandbox
+  } = {},
+): Promise<Harness> {
   const store = memoryStore(functions)
   const sink = memorySink()
-  const executor = createExecutor({ store, logSink: sink })
+  const executor = createExecutor({
+    store: extra.wrapStore ? extra.wrapStore(store) : store,
+    logSink: sink,
+    ...(extra.sandbox ? { sandbox: extra.sandbox } : {}),
+  })
   // Records which functions really ran (an interceptor sees every entry point).
   const calls: string[] = []
   executor.use(async (ctx, next) => {
@@ -94,6 +109,7 @@ export async function startHarness(options: Partial<McpHandlerOptions> = {}, fun
     executor,
     sink,
     calls,
+    handler,
     async close() {
       await handler.close()
       server.closeAllConnections()
@@ -106,7 +122,7 @@ export async function startHarness(options: Partial<McpHandlerOptions> = {}, fun
 export type Era = 'modern' | 'legacy'
 
 /** A v2 SDK client; `modern` negotiates the 2026-07-28 revision, `legacy` speaks the 2025 handshake. */
-export async function connectV2(url: string, era: Era, extra: { token?: string; onToolsChanged?: (names: string[]) => void } = {}) {
+export async function connectV2(url: string, era: Era, extra: { token?: string; headers?: Record<string, string>; onToolsChanged?: (names: string[]) => void } = {}) {
   const client = new V2Client(
     { name: 'test-v2', version: '1.0.0' },
     {
@@ -116,15 +132,15 @@ export async function connectV2(url: string, era: Era, extra: { token?: string; 
         : {}),
     },
   )
-  const headers: Record<string, string> = extra.token ? { authorization: `Bearer ${extra.token}` } : {}
+  const headers: Record<string, string> = { ...extra.headers, ...(extra.token ? { authorization: `Bearer ${extra.token}` } : {}) }
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
   return client
 }
 
 /** A v1 (`@modelcontextprotocol/sdk`) client: the 2025-era line agents still ship. */
-export async function connectV1(url: string, extra: { token?: string } = {}) {
+export async function connectV1(url: string, extra: { token?: string; headers?: Record<string, string> } = {}) {
   const client = new V1Client({ name: 'test-v1', version: '1.0.0' })
-  const headers: Record<string, string> = extra.token ? { authorization: `Bearer ${extra.token}` } : {}
+  const headers: Record<string, string> = { ...extra.headers, ...(extra.token ? { authorization: `Bearer ${extra.token}` } : {}) }
   await client.connect(new V1HttpTransport(new URL(url), { requestInit: { headers } }))
   return client
 }
