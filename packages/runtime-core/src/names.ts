@@ -45,9 +45,13 @@ export function hashRecord(record: {
   inputSchema?: unknown
   schedule?: string
   timezone?: string
+  title?: string
+  annotations?: unknown
+  outputSchema?: unknown
 }): string {
-  // A schedule joins the hash only when there is one, so records without one keep the hashes they had.
-  const scheduled = record.schedule === undefined ? [] : [record.schedule, record.timezone ?? null]
+  // Later fields join the hash only when present, so records without them keep the hashes they had.
+  const later = [record.schedule, record.timezone, record.title, record.annotations, record.outputSchema]
+  const scheduled = later.some((value) => value !== undefined) ? later.map((value) => value ?? null) : []
   return createHash('sha256')
     .update(
       JSON.stringify([record.source, record.language ?? 'ts', record.methods ?? null, record.timeoutMs ?? null, record.description ?? null, record.inputSchema ?? null, ...scheduled]),

@@ -21,6 +21,10 @@ export interface FunctionRecordInput {
   /** A cron pattern the scheduler runs the function on (`createScheduler`), e.g. `'0 * * * *'`; with `timezone` (IANA). */
   schedule?: string
   timezone?: string
+  /** MCP tool metadata (the adapter also reads them from the module's `meta`). */
+  title?: string
+  annotations?: Record<string, unknown>
+  outputSchema?: Record<string, unknown>
 }
 
 /** A stored function. `hash` changes whenever anything that affects running it changes. */

@@ -86,7 +86,7 @@ describe('directoryStore', () => {
 })
 
 describe('schedules on records', () => {
-  it('memory, directory (.json) and the hash carry schedule and timezone', async () => {
+  it('memory, directory (.json) and the hash carry schedule and timezone (and the MCP tool fields)', async () => {
     const { writeFile } = await import('node:fs/promises')
     const { join } = await import('node:path')
     const { makeTempDir } = await import('@scraping-run/test-utils')
@@ -95,6 +95,8 @@ describe('schedules on records', () => {
     const plain = memoryStore([{ name: 'beat', source: 'export default () => 1' }])
     const [scheduled, unscheduled] = [await memory.get('beat'), await plain.get('beat')]
     expect(scheduled).toMatchObject({ schedule: '*/5 * * * * *', timezone: 'Europe/Oslo' })
+    const tool = await memoryStore([{ name: 't', source: 'export default () => 1', title: 'T', annotations: { readOnlyHint: true }, outputSchema: { type: 'object' } }]).get('t')
+    expect(tool).toMatchObject({ title: 'T', annotations: { readOnlyHint: true }, outputSchema: { type: 'object' } })
     // A schedule change is a change: the store's hash (and so its watchers) see it.
     expect(scheduled!.hash).not.toBe(unscheduled!.hash)
     const { dir, cleanup } = await makeTempDir('schedule-store-')

@@ -76,7 +76,7 @@ export interface FunctionRegistry {
   names(): Promise<string[]>
 }
 
-const CONTENT_FIELDS = ['source', 'language', 'methods', 'description', 'inputSchema', 'timeoutMs', 'schedule', 'timezone', 'packages', 'hash'] as const
+const CONTENT_FIELDS = ['source', 'language', 'methods', 'description', 'inputSchema', 'timeoutMs', 'schedule', 'timezone', 'title', 'annotations', 'outputSchema', 'packages', 'hash'] as const
 
 export function functionRegistry(options: RegistryOptions): FunctionRegistry {
   if (!options?.db || typeof options.db.collection !== 'function') throw new RuntimeError('BAD_REQUEST', 'functionRegistry needs {db}: a Db of the mongodb driver')

@@ -62,6 +62,9 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
         timeoutMs: meta.timeoutMs,
         schedule: meta.schedule,
         timezone: meta.timezone,
+        title: meta.title,
+        annotations: meta.annotations,
+        outputSchema: meta.outputSchema,
       })
     }
     return undefined

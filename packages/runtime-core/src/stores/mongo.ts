@@ -75,6 +75,9 @@ export function documentRecord(doc: Document | null | undefined): FunctionRecord
       timeoutMs: typeof doc.timeoutMs === 'number' ? doc.timeoutMs : undefined,
       schedule: typeof doc.schedule === 'string' ? doc.schedule : undefined,
       timezone: typeof doc.timezone === 'string' ? doc.timezone : undefined,
+      title: typeof doc.title === 'string' ? doc.title : undefined,
+      annotations: doc.annotations ?? undefined,
+      outputSchema: doc.outputSchema ?? undefined,
     })
   } catch {
     return undefined

@@ -2,6 +2,8 @@ import { RuntimeError } from '../errors.js'
 import { assertFunctionName, hashRecord } from '../names.js'
 import type { FunctionRecord, FunctionRecordInput } from '../types.js'
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
 /** Validates a record and returns a copy with its hash. */
 export function toRecord(input: FunctionRecordInput): FunctionRecord {
   if (typeof input !== 'object' || input === null) throw new RuntimeError('BAD_REQUEST', 'a function record must be an object')
@@ -18,6 +20,9 @@ export function toRecord(input: FunctionRecordInput): FunctionRecord {
   if (input.timeoutMs !== undefined) record.timeoutMs = input.timeoutMs
   if (typeof input.schedule === 'string') record.schedule = input.schedule
   if (typeof input.timezone === 'string') record.timezone = input.timezone
+  if (typeof input.title === 'string') record.title = input.title
+  if (isObject(input.annotations)) record.annotations = input.annotations
+  if (isObject(input.outputSchema)) record.outputSchema = input.outputSchema
   record.hash = hashRecord(record)
   return record
 }
