@@ -87,4 +87,13 @@ describe('functions feature', () => {
       expect(stdout, route.try).not.toMatch(/"code":"(FUNCTION_ERROR|TIMEOUT|FUNCTION_NOT_FOUND)"/)
     }
   })
+
+  it('keeps each invocation in MongoDB, one curl line away by its request id (admin tokens only)', async () => {
+    const route = routes.find((each) => each.path === '/logs/<request id>')!
+    const { stdout } = await run('sh', ['-c', route.try!.replaceAll('$BASE', base)])
+    const { logs } = JSON.parse(stdout)
+    // The demo runs its functions isolated, so the record also says which isolate served the call and its heap.
+    expect(logs).toEqual([expect.objectContaining({ functionName: 'hello', requestId: 'demo-1', status: 'ok', isolate: expect.any(String) })])
+    expect((await fetch(`${base}/logs/demo-1`)).status).toBe(401)
+  })
 })

@@ -3,7 +3,7 @@
 // The JWT secret is a fixed development value, printed with a sample token so the curl lines below work as they are.
 import { fileURLToPath } from 'node:url'
 import { getToken } from '@scraping-run/cloud'
-import { consoleSink, createExecutor, directoryStore, isolateSandbox, isolateUnavailableReason, vmSandbox } from '@scraping-run/runtime-core'
+import { consoleSink, createExecutor, createLogsHandler, directoryStore, isolateSandbox, isolateUnavailableReason, mongoSink, vmSandbox } from '@scraping-run/runtime-core'
 import { functionsMiddleware } from '@scraping-run/runtime-core/express'
 
 export const DEV_JWT_SECRET = 'scraping-run-demo-secret'
@@ -15,6 +15,7 @@ export async function functionsFeature(demo) {
   const mongo = demo.services.mongo
   // Functions run isolated when isolated-vm can run here; vmSandbox is for trusted code only.
   const unavailable = await isolateUnavailableReason()
+  const logs = mongo ? mongoSink({ db: mongo.db, ttlDays: 7, flushMs: 200 }) : undefined
   const sandbox = unavailable ? vmSandbox() : isolateSandbox()
   demo.services.sandboxKind = sandbox.kind
   const executor = createExecutor({
@@ -26,12 +27,14 @@ export async function functionsFeature(demo) {
     ...(mongo ? { mongo: { client: mongo.client, db: mongo.db } } : {}),
     ...(demo.services.storage ? { storage: demo.services.storage } : {}),
     env: { DEMO_BUCKET: demo.services.bucketName ?? 'demo-files' },
-    // Function logs on the demo's stdout, tagged with the function's name.
-    logSink: consoleSink(),
+    // Function logs on the demo's stdout, tagged with the function's name, and one record per invocation in MongoDB.
+    logSink: logs ? [consoleSink(), logs] : consoleSink(),
   })
   demo.onClose(() => executor.close())
   demo.services.executor = executor
   demo.app.use('/fn', functionsMiddleware(executor, { cors: true }))
+  // One request's logs by its request id (x-request-id of any /fn answer), for admin tokens only.
+  if (logs) demo.app.use('/logs', createLogsHandler({ sink: logs, executor }))
 
   const token = getToken({ uid: 'demo-user' }, { secret: jwtSecret, expiresIn: '30d' })
   const trigger = getToken({ type: 'trigger' }, { secret: jwtSecret, expiresIn: '30d' })
@@ -52,6 +55,16 @@ export async function functionsFeature(demo) {
       what: `dev secret "${jwtSecret}" (set JWT_SECRET to change it); sample token for uid demo-user, valid 30 days: ${token}`,
     },
     { method: 'POST', path: '/fn/hello', what: 'a function (functions/hello.ts)', try: `curl -s -X POST $BASE/fn/hello ${auth} ${json} -d '{"name":"Ada"}'` },
+    ...(logs
+      ? [
+          {
+            method: 'GET',
+            path: '/logs/<request id>',
+            what: "one invocation's record from MongoDB (admin token; the id is any /fn answer's x-request-id)",
+            try: `curl -s -X POST $BASE/fn/hello ${auth} -H 'x-request-id: demo-1' >/dev/null && sleep 1 && curl -s $BASE/logs/demo-1 -H 'authorization: Bearer ${getToken({ type: 'admin', sub: 'demo-admin' }, { secret: jwtSecret, expiresIn: '30d' })}'`,
+          },
+        ]
+      : []),
     { method: 'POST', path: '/fn/hello', what: 'without a token the __interceptor__ answers 401', try: `curl -s -i -X POST $BASE/fn/hello` },
     {
       method: 'POST',
