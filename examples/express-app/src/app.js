@@ -7,6 +7,7 @@ import { proxyFeature } from './features/proxy.js'
 import { mcpFeature } from './features/mcp.js'
 import { functionsFeature } from './features/functions.js'
 import { deployFeature } from './features/deploy.js'
+import { cronFeature } from './features/cron.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -25,6 +26,8 @@ const features = [
   functionsFeature,
   // The same functions deployed to MongoDB and served per environment (/dev/fn, /staging/fn, /prod/fn), with /admin.
   deployFeature,
+  // After functions: it schedules that executor's functions.
+  cronFeature,
   mcpFeature,
 ]
 
