@@ -1,8 +1,8 @@
 import { builtinModules, createRequire } from 'node:module'
 import { join } from 'node:path'
-import { build, type BuildFailure } from 'esbuild'
-import { functionFilename, resolveFunctionSpecifier } from '../compiler.js'
-import { CompileError, RuntimeError } from '../errors.js'
+import { compileFunction, resolveFunctionSpecifier } from '../compiler.js'
+import { RuntimeError } from '../errors.js'
+import { hashRecord } from '../names.js'
 import type { FunctionLanguage } from '../types.js'
 
 // Provided by the runtime itself, never installed per host.
@@ -20,41 +20,15 @@ export function packageOf(specifier: string): string | undefined {
 }
 
 /**
- * Compiles a draft the way the executor will (esbuild, one file, every import external) and returns the npm packages it
- * imports. A syntax error is a `CompileError` with the line and column.
+ * Compiles a draft with the executor's own compiler (so a syntax error is the same `CompileError`, line and column) and
+ * returns the npm packages it imports.
  */
 export async function checkSource(name: string, source: string, language: FunctionLanguage = 'ts'): Promise<{ packages: string[] }> {
-  const filename = functionFilename(name, language)
-  let result
-  try {
-    result = await build({
-      stdin: { contents: source, loader: language, sourcefile: filename },
-      bundle: true,
-      external: ['*'],
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      outfile: `${filename}.js`,
-      write: false,
-      metafile: true,
-      supported: { 'dynamic-import': false },
-      logLevel: 'silent',
-    })
-  } catch (error) {
-    const first = (error as BuildFailure).errors?.[0]
-    const location = first?.location
-    throw new CompileError(name, first?.text ?? (error as Error).message, {
-      line: location?.line ?? 0,
-      column: location?.column ?? 0,
-      lineText: location?.lineText ?? '',
-    })
-  }
+  const compiled = await compileFunction({ name, source, language, hash: `check-${hashRecord({ source, language })}` })
   const packages = new Set<string>()
-  for (const input of Object.values(result.metafile.inputs)) {
-    for (const entry of input.imports) {
-      const pkg = packageOf(entry.path)
-      if (pkg) packages.add(pkg)
-    }
+  for (const specifier of compiled.packages ?? []) {
+    const pkg = packageOf(specifier)
+    if (pkg) packages.add(pkg)
   }
   return { packages: [...packages].sort() }
 }
