@@ -127,6 +127,42 @@ export function testSandbox(label: string, create: () => any, runtime: SandboxSu
       expect((await executor.invoke('steps')).data).toBe('done')
     })
 
+    it('ctx.waitUntil: the result comes first, the work goes on after, failures are logged, and close() waits for it', async () => {
+      const { executor } = executorWith([
+        {
+          name: 'later',
+          source: 'import cloud from "@scraping-run/cloud"\nexport default (ctx: any) => { ctx.waitUntil(new Promise((r) => setTimeout(r, 60)).then(() => { cloud.shared.set("bg", "done"); console.log("background finished") })); ctx.waitUntil(Promise.reject(new Error("background failed"))); return "first" }',
+        },
+        { name: 'read', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.shared.get("bg") ?? null' },
+      ])
+      const printed: string[] = []
+      const original = { log: console.log, error: console.error }
+      console.log = (...args: unknown[]) => void printed.push(args.join(' '))
+      console.error = (...args: unknown[]) => void printed.push(args.join(' '))
+      let lines: string[] = []
+      try {
+        const result = await executor.invoke('later')
+        expect(result.data).toBe('first')
+        lines = result.logs.map((log: { message: string }) => log.message)
+        // The work finishes after the result: eventually the shared value is there.
+        let seen: unknown = null
+        for (let i = 0; i < 100 && seen !== 'done'; i++) {
+          seen = (await executor.invoke('read')).data
+          if (seen !== 'done') await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        expect(seen).toBe('done')
+        await executor.invoke('later')
+        // close() waits for the second call's work: its line is printed by the time close() resolves.
+        await executor.close()
+      } finally {
+        console.log = original.log
+        console.error = original.error
+      }
+      expect(printed.filter((line) => line.includes('background finished'))).toHaveLength(2)
+      // A failure is logged under the call: in its logs while it runs, on the host's console (with the request id) after.
+      expect([...lines, ...printed].some((line) => line.includes('waitUntil work failed') && line.includes('background failed'))).toBe(true)
+    })
+
     it('times out a call that never settles, aborting ctx.signal with TIMEOUT', async () => {
       const { executor } = executorWith([
         { name: 'hang', source: 'import cloud from "@scraping-run/cloud"\nexport default (ctx: any) => new Promise(() => { ctx.signal.addEventListener("abort", () => cloud.shared.set("reason", ctx.signal.reason.code)) })', timeoutMs: 50 },

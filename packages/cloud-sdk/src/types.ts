@@ -99,6 +99,11 @@ export interface FunctionContext<TBody = any, TUser extends TokenPayload = Token
    * Runtimes always provide it.
    */
   progress(progress: number, total?: number, message?: string): void
+  /**
+   * Work that goes on after the result is sent (Cloudflare Workers' contract): still bounded by the function's timeout,
+   * its failure logged with the request id, awaited by `executor.close()`.
+   */
+  waitUntil(work: Promise<unknown>): void
 }
 
 /** A cloud function: `export default async function (ctx) { … }`. */

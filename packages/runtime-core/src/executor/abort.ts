@@ -111,6 +111,7 @@ export class InvocationContext {
   response?: ServerResponse
   readonly #abort: CallAbort
   readonly #onProgress: InvokeInit['onProgress']
+  #onWaitUntil: ((work: Promise<unknown>) => void) | undefined
 
   constructor(requestId: string, functionName: string, init: InvokeInit, trigger: Trigger, env: Record<string, string | undefined>, abort: CallAbort) {
     this.requestId = requestId
@@ -127,8 +128,18 @@ export class InvocationContext {
     this.#onProgress = init.onProgress
   }
 
+  /** Set by the executor: where host-side waitUntil work goes. */
+  set onWaitUntil(track: (work: Promise<unknown>) => void) {
+    this.#onWaitUntil = track
+  }
+
   get signal(): AbortSignal {
     return this.#abort.signal
+  }
+
+  /** Host code (a programmatic interceptor) can hand work on too; the executor's close() waits for it. */
+  waitUntil(work: Promise<unknown>): void {
+    this.#onWaitUntil?.(work)
   }
 
   /** Progress reported by host code (a programmatic interceptor) goes to the same listener as the function's. */

@@ -96,6 +96,25 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
   void ready()
 
+  const background = new Set<Promise<unknown>>()
+  /** Host-side `ctx.waitUntil` work: bounded by the default timeout, its failure logged with the request id. */
+  function trackBackground(work: Promise<unknown>, name: string, requestId: string): void {
+    let timer: NodeJS.Timeout | undefined
+    const bounded = Promise.race([
+      Promise.resolve(work),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, defaultTimeoutMs)
+        timer.unref()
+      }),
+    ])
+      .catch((error) => console.error(`[${name}] (request ${requestId}) waitUntil work failed:`, error))
+      .finally(() => {
+        clearTimeout(timer)
+        background.delete(bounded)
+      })
+    background.add(bounded)
+  }
+
   /** Everything one invocation needs before it runs: its context, log collector, frame, ids and bridge. */
   function openCall(name: string, init: InvokeInit, depth: number) {
     const requestId = init.requestId ?? randomUUID()
@@ -111,6 +130,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     })
     const abort = new CallAbort(init.signal)
     const ctx = new InvocationContext(requestId, name, init, trigger, env, abort)
+    ctx.onWaitUntil = (work) => trackBackground(work, name, requestId)
     if (init.files) ctx.files = init.files
     if (init.request) ctx.request = init.request
     if (init.response) ctx.response = init.response
@@ -242,6 +262,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     async close() {
       if (closed) return
       closed = true
+      // Work host interceptors handed on with ctx.waitUntil; the sandbox's own waits in dispose().
+      await Promise.allSettled([...background])
       unwatch()
       listeners.clear()
       uninstall()

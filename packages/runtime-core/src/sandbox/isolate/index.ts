@@ -82,6 +82,33 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
   const pools = new Map<string, FunctionPool>()
   const spares: Array<Promise<IsolateWorker>> = []
   const running = new Map<string, IsolateWorker>()
+  // Calls whose ctx.waitUntil work still runs: their isolates stay theirs until it settles; dispose() waits for them.
+  const drains = new Set<Promise<void>>()
+
+  function drainThenRelease(worker: IsolateWorker, id: string, deadline: number, bridge: SandboxBridge, release: () => void): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const outOfTime = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()))
+      timer.unref()
+    })
+    const done: Promise<void> = Promise.race([worker.drain(id).catch(() => undefined), outOfTime])
+      .then((outcome) => {
+        if (outcome !== 'timeout') return
+        // Still bounded by the function's timeout: the isolate goes with the work it was doing.
+        worker.dispose('timeout')
+        try {
+          bridge.call(id, 'log', ['warn', "waitUntil work did not finish within the function's timeout; its isolate was disposed"])
+        } catch {
+          // Nothing left to tell.
+        }
+      })
+      .finally(() => {
+        clearTimeout(timer)
+        drains.delete(done)
+        release()
+      })
+    return done
+  }
   let ivm: Promise<Ivm> | undefined
   let disposed = false
 
@@ -153,7 +180,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       if (meta !== undefined) module.meta = JSON.parse(meta)
       return module
     },
-    async run(module, call: SandboxCall, _limits, bridge) {
+    async run(module, call: SandboxCall, limits, bridge) {
       const pool = pools.get(`${module.name}@${module.hash}`)
       if (!pool) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
       if (module.entry === 'handler') {
@@ -161,18 +188,25 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       }
       const worker = await pool.acquire()
       const id = call.invocationId
+      const deadline = Date.now() + limits.timeoutMs
       bridges.set(id, bridge)
       running.set(id, worker)
-      try {
-        const packed = await worker.run(id, pool.key, call.ctx, { interceptor: Boolean(call.interceptor), response: Boolean(call.response) })
-        return unpack(packed)
-      } catch (error) {
-        throw runError(error, worker, module.name)
-      } finally {
+      let waiting = false
+      const release = () => {
         report(bridge, id, worker)
         bridges.delete(id)
         running.delete(id)
         pool.release(worker)
+      }
+      try {
+        const packed = await worker.run(id, pool.key, call.ctx, { interceptor: Boolean(call.interceptor), response: Boolean(call.response) })
+        waiting = Boolean((packed as { waiting?: boolean }).waiting)
+        if (waiting) drains.add(drainThenRelease(worker, id, deadline, bridge, release))
+        return unpack(packed)
+      } catch (error) {
+        throw runError(error, worker, module.name)
+      } finally {
+        if (!waiting) release()
       }
     },
     abort(invocationId, reason) {
@@ -198,6 +232,7 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
     },
     async dispose() {
       disposed = true
+      while (drains.size) await Promise.allSettled([...drains])
       for (const pool of pools.values()) pool.close()
       pools.clear()
       for (const spare of spares.splice(0)) void spare.then((worker) => worker.dispose('closed'), () => undefined)

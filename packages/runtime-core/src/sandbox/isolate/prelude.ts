@@ -319,19 +319,26 @@ async function run(id, key, plain, flags) {
   const fn = entries.get(key)
   const controller = new AbortController()
   signals.set(id, controller)
-  const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]) }
+  // ctx.waitUntil work keeps this call (and its timers) alive after the result; the host waits for drain(id).
+  const waits = []
+  const waitUntil = (work) => { waits.push(Promise.resolve(work).then(() => undefined, (error) => tell('log', ['error', 'waitUntil work failed: ' + format(error, 0)]))) }
+  const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]), waitUntil }
   if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]))
   const next = () => callAsync('next', [{ body: ctx.body, query: ctx.query, headers: ctx.headers, user: ctx.user }])
+  let packed
   try {
-    return packResult(await (flags.interceptor ? fn(ctx, next) : fn(ctx)))
+    packed = packResult(await (flags.interceptor ? fn(ctx, next) : fn(ctx)))
   } catch (error) {
-    return { error: describeError(error) }
-  } finally {
-    signals.delete(id)
-    timersOf.delete(id)
-    current = ''
+    packed = { error: describeError(error) }
   }
+  const finish = () => { signals.delete(id); timersOf.delete(id); if (current === id) current = '' }
+  if (waits.length === 0) { finish(); return packed }
+  const settle = async () => { while (waits.length) await Promise.all(waits.splice(0)) }
+  draining.set(id, settle().then(() => { draining.delete(id); finish() }))
+  return { ...packed, waiting: true }
 }
+const draining = new Map()
+const drain = (id) => draining.get(id) || Promise.resolve()
 function abort(id, reason) {
   const controller = signals.get(id)
   if (!controller) return
@@ -344,6 +351,7 @@ return FROZEN({
   // Loading seals the isolate: no module can be defined after its function's own modules.
   load: (key, imports) => { try { return { ok: true, value: load(key, imports) } } catch (error) { return { ok: false, error: describeError(error) } } finally { delete globalThis.__scrapingRunDefine } },
   run,
+  drain,
   abort,
 })
 `

@@ -8,7 +8,7 @@ export type HostCall = (invocationId: string, op: string, args: unknown[]) => un
 
 /** What a call returns from inside the isolate: data made there, never a live object. */
 export type Packed =
-  | { kind: 'undefined' }
+  | ({ waiting?: boolean } & { kind: 'undefined' })
   | { kind: 'string'; value: string }
   | { kind: 'bytes'; value: Uint8Array }
   | { kind: 'json'; value: string }
@@ -27,7 +27,7 @@ export class IsolateWorker {
   readonly isolate: IVM.Isolate
   private context: IVM.Context | undefined
   // The prelude's entry points, fetched once: each `get` would be a round trip to the isolate's thread.
-  private entry: Record<'load' | 'run' | 'abort', IVM.Reference<any>> | undefined
+  private entry: Record<'load' | 'run' | 'drain' | 'abort', IVM.Reference<any>> | undefined
   busy = false
   calls = 0
   /** What loading the module reported (entry kind, `meta` as JSON text). */
@@ -54,8 +54,8 @@ export class IsolateWorker {
       worker.context = await worker.isolate.createContext()
       const reference = new ivm.Reference((id: string, op: string, args: unknown[]) => settle(() => host(id, op, args)))
       const boot: IVM.Reference<any> = await worker.context.evalClosure(PRELUDE, [reference], { result: { reference: true }, timeout: 2000 })
-      const [load, run, abort] = await Promise.all(['load', 'run', 'abort'].map((name) => boot.get(name, { reference: true })))
-      worker.entry = { load: load!, run: run!, abort: abort! }
+      const [load, run, drain, abort] = await Promise.all(['load', 'run', 'drain', 'abort'].map((name) => boot.get(name, { reference: true })))
+      worker.entry = { load: load!, run: run!, drain: drain!, abort: abort! }
       boot.release()
       return worker
     } catch (error) {
@@ -108,6 +108,11 @@ export class IsolateWorker {
     // JSON text crosses faster than a structured clone of the same object; bytes (a raw body, files) need the clone.
     const text = hasBytes(ctx) ? undefined : JSON.stringify(ctx)
     return this.entry!.run.apply(undefined, [invocationId, key, text ?? ctx, { ...flags, json: text !== undefined }], COPY_PROMISE) as Promise<Packed>
+  }
+
+  /** Resolves when the call's `ctx.waitUntil` work has settled. */
+  drain(invocationId: string): Promise<void> {
+    return this.entry!.drain.apply(undefined, [invocationId], COPY_PROMISE) as Promise<void>
   }
 
   abort(invocationId: string, reason: { code: string; message: string }): void {

@@ -65,8 +65,9 @@ export class VmContext {
   readonly #id: string
   readonly #signals: CallSignals
   readonly #bridge: SandboxBridge
+  readonly #background: (id: string, work: Promise<unknown>) => void
 
-  constructor(call: SandboxCall, signals: CallSignals, bridge: SandboxBridge, facade: boolean) {
+  constructor(call: SandboxCall, signals: CallSignals, bridge: SandboxBridge, facade: boolean, background: (id: string, work: Promise<unknown>) => void) {
     const plain: PlainContext = call.ctx
     this.requestId = plain.requestId
     this.functionName = plain.functionName
@@ -82,6 +83,7 @@ export class VmContext {
     this.#id = call.invocationId
     this.#signals = signals
     this.#bridge = bridge
+    this.#background = background
     if (call.host) {
       if (call.host.request) this.request = call.host.request
       if (call.host.response) this.response = call.host.response
@@ -93,6 +95,11 @@ export class VmContext {
 
   get signal(): AbortSignal {
     return this.#signals.signal(this.#id)
+  }
+
+  /** Work that goes on after the result; the sandbox bounds it by the call's timeout and waits for it on dispose. */
+  waitUntil(work: Promise<unknown>): void {
+    this.#background(this.#id, work)
   }
 
   /** Reports progress to the caller (MCP progress notifications); a no-op for callers that do not listen. */

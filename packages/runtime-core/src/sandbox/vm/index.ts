@@ -8,6 +8,7 @@ import type { LoadUnit } from '../../types.js'
 import { createBridgedCloud } from '../bridged-cloud.js'
 import { copyMeta, selectEntry } from '../entry.js'
 import type { Sandbox, SandboxBridge, SandboxModule } from '../protocol.js'
+import { BackgroundWork } from '../background.js'
 import { CallSignals, VmContext } from './context.js'
 import { createSandboxGlobals, reportRejection } from './globals.js'
 
@@ -81,6 +82,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
   const entries = new Map<string, ReturnType<typeof selectEntry>>()
   let byModule = new WeakMap<SandboxModule, ReturnType<typeof selectEntry>>()
   const signals = new CallSignals()
+  const background = new BackgroundWork()
   let disposed = false
   const syncTimeoutMs = options.syncTimeoutMs
   const trampoline = syncTimeoutMs ? new vm.Script('__scrapingRunCall()', { filename: 'scraping-run:call' }) : undefined
@@ -169,7 +171,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
       byModule.set(module, entry)
       return module
     },
-    async run(module, call, _limits, bridge) {
+    async run(module, call, limits, bridge) {
       // The module object load() returned is the usual key (no string to build per call); a copy finds it by name@hash.
       const entry = byModule.get(module) ?? entries.get(`${module.name}@${module.hash}`)
       if (!entry) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
@@ -177,7 +179,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
         throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
       }
       const id = call.invocationId
-      const ctx = new VmContext(call, signals, bridge, !hostObjects)
+      const ctx = new VmContext(call, signals, bridge, !hostObjects, (id, work) => background.track(id, work, limits.timeoutMs, bridge))
       const fn = entry.fn
       signals.open(id)
       try {
@@ -198,8 +200,9 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
       }
       byModule = new WeakMap()
     },
-    dispose() {
+    async dispose() {
       disposed = true
+      await background.settled()
       registry.clear()
       entries.clear()
       byModule = new WeakMap()
