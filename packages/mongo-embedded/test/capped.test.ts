@@ -1,17 +1,7 @@
-import { type MongoServerError } from 'mongodb'
 import { describe, expect, it } from 'vitest'
-import { useMongo } from './support.js'
+import { errorOf, useMongo } from './support.js'
 
 const mongo = useMongo()
-
-async function errorOf(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as MongoServerError
-  }
-  throw new Error('expected the operation to fail')
-}
 
 describe('capped collections and tailable cursors', () => {
   it('keeps the newest documents within max and size, in insertion order', async () => {

@@ -1,17 +1,8 @@
 import { type Collection, MongoServerError } from 'mongodb'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { useMongo } from './support.js'
+import { errorOf, useMongo } from './support.js'
 
 const mongo = useMongo()
-
-async function errorOf(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as MongoServerError
-  }
-  throw new Error('expected the operation to fail')
-}
 
 describe('maxTimeMS', () => {
   let big: Collection
