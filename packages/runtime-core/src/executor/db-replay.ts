@@ -1,5 +1,6 @@
 import { command, type Db } from '@scraping-run/cloud'
 import { RuntimeError } from '../errors.js'
+import { bsonToData } from './mongo-bridge.js'
 
 // A sandbox that shares no objects with the host records a query-builder chain (`collection('x').where(…).get()`) and
 // sends it as data; it is replayed here on the real builder. Only these methods can be named, so a chain cannot reach
@@ -43,25 +44,12 @@ function decode(db: Db, value: unknown, depth = 0): unknown {
   return out
 }
 
-/** What crosses back: ObjectIds as hex strings (as LAF's clients see them), other BSON values as plain numbers or strings. */
-function plain(value: unknown, depth = 0): unknown {
-  if (depth > 64 || typeof value !== 'object' || value === null) return value
-  if (value instanceof Date || ArrayBuffer.isView(value)) return value
-  if (Array.isArray(value)) return value.map((each) => plain(each, depth + 1))
-  const bsontype = (value as { _bsontype?: string })._bsontype
-  if (bsontype === 'ObjectId' || bsontype === 'ObjectID') return (value as { toHexString(): string }).toHexString()
-  if (bsontype === 'Long' || bsontype === 'Int32' || bsontype === 'Double') return Number(value as never)
-  if (bsontype) return String(value)
-  const out: Record<string, unknown> = {}
-  for (const [key, each] of Object.entries(value)) out[key] = plain(each, depth + 1)
-  return out
-}
-
 export async function replayChain(db: Db, chain: unknown): Promise<unknown> {
   let current: any = db
   for (const [method, args] of steps(chain, BUILDER_METHODS, 'cloud.database()')) {
     if (typeof current?.[method] !== 'function') throw new RuntimeError('BAD_REQUEST', `cloud.database(): ${method}() is not available at this point of the chain`)
     current = current[method](...(decode(db, args) as unknown[]))
   }
-  return plain(await current)
+  // ObjectIds come back as hex strings, as LAF's clients see them.
+  return bsonToData(await current, (hex) => hex)
 }

@@ -24,19 +24,25 @@ function decode(value: unknown, depth = 0): unknown {
   return out
 }
 
-/** Driver values as data: ObjectId → `{$oid}`, other BSON types → numbers or strings, the rest as structured clone copies. */
-export function encodeMongo(value: unknown, depth = 0): unknown {
+/**
+ * Driver values as data a sandbox can take: ObjectIds as `objectId(hex)` decides, other BSON numbers as numbers, Binary as
+ * bytes, the remaining BSON types as strings; Dates and bytes stay as they are (structured clone carries them).
+ */
+export function bsonToData(value: unknown, objectId: (hex: string) => unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH || typeof value !== 'object' || value === null || value instanceof Date || ArrayBuffer.isView(value)) return value
-  if (Array.isArray(value)) return value.map((each) => encodeMongo(each, depth + 1))
+  if (Array.isArray(value)) return value.map((each) => bsonToData(each, objectId, depth + 1))
   const bsontype = (value as { _bsontype?: string })._bsontype
-  if (bsontype === 'ObjectId') return { $oid: (value as ObjectId).toHexString() }
+  if (bsontype === 'ObjectId' || bsontype === 'ObjectID') return objectId((value as ObjectId).toHexString())
   if (bsontype === 'Long' || bsontype === 'Int32' || bsontype === 'Double') return Number(value as never)
   if (bsontype === 'Binary') return new Uint8Array((value as { buffer: Uint8Array }).buffer)
   if (bsontype) return String(value)
   const out: Record<string, unknown> = {}
-  for (const [key, each] of Object.entries(value)) out[key] = encodeMongo(each, depth + 1)
+  for (const [key, each] of Object.entries(value)) out[key] = bsonToData(each, objectId, depth + 1)
   return out
 }
+
+// cloud.mongo in a sandbox: ObjectIds cross as {$oid}, and become ObjectId objects there.
+const encodeMongo = (value: unknown): unknown => bsonToData(value, ($oid) => ({ $oid }))
 
 function named(set: Set<string>, name: unknown, what: string): string {
   if (typeof name !== 'string' || !set.has(name)) throw new RuntimeError('BAD_REQUEST', `cloud.mongo: ${what} ${JSON.stringify(name)} is not available in this sandbox`)
