@@ -17,6 +17,9 @@ export type { ResponseFacade } from './sandbox/response-facade.js'
 export { createHttpHandler, TRIGGER_TOKEN_HEADER } from './triggers/http/handler.js'
 export type { HttpHandler, HttpHandlerOptions } from './triggers/http/handler.js'
 export type { CorsOptions } from './triggers/http/cors.js'
+export { buildOpenApiDocument, openApiDocument } from './openapi/document.js'
+export type { OpenApiDocument, OpenApiOptions } from './openapi/document.js'
+export type { OpenApiRouteOptions } from './openapi/route.js'
 export type {
   BridgeOp,
   EntryKind,

@@ -39,6 +39,8 @@ describe('public API', () => {
         'mongoLease',
         'createScheduler',
         'parseSchedule',
+        'buildOpenApiDocument',
+        'openApiDocument',
       ].sort(),
     )
   })

@@ -38,23 +38,46 @@ const TIMEOUT_GRACE_MS = 100
 const REFILL_DELAY_MS = 30
 const HEAP_EVERY = 32
 
+/** The isolated-vm major each Node line needs (5 builds on 20 only; 6 needs 22; 7 needs 24). */
+export function isolatedVmMajorFor(nodeMajor: number): number {
+  return nodeMajor >= 24 ? 7 : nodeMajor >= 22 ? 6 : 5
+}
+
 /** Fails on first use, naming the fix, when isolated-vm cannot work in this process. */
 async function loadIvm(): Promise<Ivm> {
   const major = Number(process.versions.node.split('.')[0])
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]
-  // isolated-vm 5 (the line that runs on Node 20) needs Node's startup snapshot off.
-  if (major === 20 && !flags.includes('--no-node-snapshot')) {
+  // isolated-vm documents the flag for every Node line from 20 on: isolates built from Node's startup snapshot can crash
+  // the process. It has not crashed here on Node 24 without it, but a crash of the host is the one thing we never risk.
+  if (major >= 20 && !flags.includes('--no-node-snapshot')) {
     throw new RuntimeError(
       'ISOLATE_UNAVAILABLE',
-      'isolateSandbox() on Node 20 needs the --no-node-snapshot flag: run node --no-node-snapshot …, or set NODE_OPTIONS=--no-node-snapshot',
+      `isolateSandbox() on Node ${major} needs the --no-node-snapshot flag: run node --no-node-snapshot …, or set NODE_OPTIONS=--no-node-snapshot`,
     )
   }
-  const loaded = await importPeer<Ivm & { default?: Ivm }>('isolated-vm', 'isolateSandbox()')
-  return (loaded.default ?? loaded) as Ivm
+  try {
+    const loaded = await importPeer<Ivm & { default?: Ivm }>('isolated-vm', 'isolateSandbox()')
+    return (loaded.default ?? loaded) as Ivm
+  } catch (error) {
+    if (error instanceof RuntimeError) {
+      throw new RuntimeError('MISSING_PEER', `${error.message}@${isolatedVmMajorFor(major)} (the major Node ${major} needs)`, {
+        cause: error.cause,
+      })
+    }
+    // A binary built for another Node line (NODE_MODULE_VERSION), or an isolated-vm major that does not build on this one.
+    const wanted = isolatedVmMajorFor(major)
+    throw new RuntimeError(
+      'ISOLATE_UNAVAILABLE',
+      `isolated-vm does not load on Node ${process.versions.node} (${(error as Error).message.split('\n')[0]}): ` +
+        `install isolated-vm@${wanted}, the major Node ${major} needs, and rebuild it (npm rebuild isolated-vm)`,
+      { cause: error },
+    )
+  }
 }
 
 /**
- * Why `isolateSandbox()` cannot run in this process (the flag Node 20 needs, a missing isolated-vm), or null when it can.
+ * Why `isolateSandbox()` cannot run in this process (the `--no-node-snapshot` flag, a missing isolated-vm or one built for
+ * another Node line), or null when it can.
  * For a host that picks its sandbox at start-up.
  */
 export async function isolateUnavailableReason(): Promise<string | null> {

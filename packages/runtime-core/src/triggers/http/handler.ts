@@ -7,6 +7,7 @@ import { parseBytes, readBody } from './body.js'
 import { applyCors, type CorsOptions } from './cors.js'
 import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKEN_HEADER, decodeDebugSource, encodeDebugLogs } from './debug.js'
 import { sendError, sendResult } from './respond.js'
+import { createOpenApiRoute, type OpenApiRouteOptions } from '../../openapi/route.js'
 
 export const TRIGGER_TOKEN_HEADER = 'x-scraping-run-trigger-token'
 
@@ -19,6 +20,8 @@ export interface HttpHandlerOptions {
   jwtSecret?: string
   /** Accept develop tokens and debug source; put stacks in error responses. Never enable in production. */
   debug?: boolean
+  /** Serve an OpenAPI 3.1 document of the functions (`true`: at `_/openapi.json` below the mount). Off by default. */
+  openapi?: boolean | OpenApiRouteOptions
 }
 
 type Request = IncomingMessage & { body?: unknown; _body?: boolean; query?: unknown; originalUrl?: string }
@@ -41,6 +44,11 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
     if (!token) return null
     return helpers ? helpers.parseToken(token) : executor.parseToken(token)
   }
+  const bearerUser = (req: IncomingMessage): TokenPayload | null => {
+    const authorization = header(req, 'authorization')
+    return authorization && /^bearer /i.test(authorization) ? verify(authorization.slice(7).trim()) : null
+  }
+  const openapi = options.openapi ? createOpenApiRoute(executor, options.openapi === true ? {} : options.openapi) : undefined
 
   async function handle(req: Request, res: ServerResponse): Promise<void> {
     const incomingId = header(req, 'x-request-id')
@@ -57,6 +65,9 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
       name = decodeURIComponent(pathname).replace(/^\/+|\/+$/g, '')
     } catch {
       return sendError(res, { code: 'BAD_REQUEST', message: 'malformed URL' }, requestId, debug)
+    }
+    if (openapi && name === openapi.path && (req.method === 'GET' || req.method === 'HEAD')) {
+      return openapi.serve(req, res, bearerUser(req)).catch((error: unknown) => sendError(res, toInvokeError(error), requestId, debug))
     }
     // Internal functions (__init__, __interceptor__, __default__) are not reachable over HTTP.
     if (name === '' || name.startsWith('__')) {
@@ -95,8 +106,7 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
       return sendError(res, toError(error), requestId, debug)
     }
 
-    const authorization = header(req, 'authorization')
-    const user = authorization && /^bearer /i.test(authorization) ? verify(authorization.slice(7).trim()) : null
+    const user = bearerUser(req)
     const result = await executor.invoke(name, {
       body: parsed.body,
       ...(parsed.files ? { files: parsed.files } : {}),
