@@ -88,6 +88,16 @@ describe('functions feature', () => {
     }
   })
 
+  it('serves an OpenAPI document of its functions at /fn/_/openapi.json, for token holders', async () => {
+    expect((await fetch(`${base}/fn/_/openapi.json`)).status).toBe(401)
+    const route = routes.find((each) => each.path === '/fn/_/openapi.json')!
+    const { stdout } = await run('sh', ['-c', route.try!.replaceAll('$BASE', base)])
+    const document = JSON.parse(stdout)
+    expect(document.openapi).toBe('3.1.0')
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/hello', '/echo', '/chain']))
+    expect(document.paths['/hello'].post.security).toEqual([{ bearerAuth: [] }])
+  })
+
   it('keeps each invocation in MongoDB, one curl line away by its request id (admin tokens only)', async () => {
     const route = routes.find((each) => each.path === '/logs/<request id>')!
     const { stdout } = await run('sh', ['-c', route.try!.replaceAll('$BASE', base)])

@@ -32,7 +32,8 @@ export async function functionsFeature(demo) {
   })
   demo.onClose(() => executor.close())
   demo.services.executor = executor
-  demo.app.use('/fn', functionsMiddleware(executor, { cors: true }))
+  // The functions' OpenAPI 3.1 document at /fn/_/openapi.json (the __interceptor__ makes it want a token too).
+  demo.app.use('/fn', functionsMiddleware(executor, { cors: true, openapi: { title: 'scraping-run demo', version: '1.0.0' } }))
   // One request's logs by its request id (x-request-id of any /fn answer), for admin tokens only.
   if (logs) demo.app.use('/logs', createLogsHandler({ sink: logs, executor }))
 
@@ -66,6 +67,7 @@ export async function functionsFeature(demo) {
         ]
       : []),
     { method: 'POST', path: '/fn/hello', what: 'without a token the __interceptor__ answers 401', try: `curl -s -i -X POST $BASE/fn/hello` },
+    { method: 'GET', path: '/fn/_/openapi.json', what: 'an OpenAPI 3.1 document of the functions, live', try: `curl -s $BASE/fn/_/openapi.json ${auth}` },
     {
       method: 'POST',
       path: '/fn/hello',
