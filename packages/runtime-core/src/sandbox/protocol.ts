@@ -68,6 +68,8 @@ export interface SandboxCall {
 export interface SandboxLimits {
   /** Wall-clock limit of the call; the executor also enforces it from outside and sends `abort`. */
   timeoutMs: number
+  /** CPU time the call may use (the function's own thread, not time spent waiting); sandboxes that cannot measure it ignore it. */
+  cpuTimeMs?: number
 }
 
 /**

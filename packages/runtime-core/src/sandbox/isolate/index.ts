@@ -13,6 +13,11 @@ import { IsolateWorker, type Packed } from './worker.js'
 export interface IsolateSandboxOptions {
   /** Heap limit of each isolate. Default 128 MB; past it the call fails with MEMORY_LIMIT and the isolate is replaced. */
   memoryLimitMb?: number
+  /**
+   * CPU time one call may use (its `ctx.waitUntil` work included), as opposed to `timeoutMs`, which counts waiting too.
+   * Past it the call fails with CPU_LIMIT and the isolate is replaced. Default: none (only the wall-clock timeout).
+   */
+  cpuTimeMs?: number
   /** How long a module's top-level code may run when it loads. Default 1000 ms. */
   loadTimeoutMs?: number
   /** Isolates kept booted and waiting for a function to load, so a cold call skips isolate start-up. Default 2. */
@@ -215,7 +220,9 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       bridges.set(id, bridge)
       running.set(id, worker)
       let waiting = false
+      const stopCpuWatch = watchCpu(worker, limits.cpuTimeMs ?? options.cpuTimeMs)
       const release = () => {
+        stopCpuWatch()
         report(bridge, id, worker)
         bridges.delete(id)
         running.delete(id)
@@ -263,6 +270,27 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
   }
 }
 
+/**
+ * Disposes the isolate once the call has used `limitMs` of CPU. isolated-vm updates `cpuTime` while code runs, so a
+ * sampling timer sees a busy loop too; the timer only exists while a limited call runs.
+ */
+function watchCpu(worker: IsolateWorker, limitMs: number | undefined): () => void {
+  if (!limitMs || !(limitMs > 0)) return () => undefined
+  const start = worker.isolate.cpuTime
+  const budget = BigInt(Math.round(limitMs * 1e6))
+  const timer = setInterval(
+    () => {
+      if (worker.isolate.isDisposed || worker.isolate.cpuTime - start <= budget) return
+      clearInterval(timer)
+      // Only disposing stops code that never yields; the call then fails with CPU_LIMIT (runError).
+      worker.dispose('cpu')
+    },
+    Math.min(50, Math.max(2, limitMs / 4)),
+  )
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
 /** For the invocation log: a fresh or a warm isolate, and its heap as last measured. */
 function report(bridge: SandboxBridge, id: string, worker: IsolateWorker): void {
   if (worker.isolate.isDisposed) return
@@ -297,6 +325,7 @@ function unpack(packed: Packed): unknown {
 function runError(error: unknown, worker: IsolateWorker, name: string): unknown {
   if (RuntimeError.is(error)) return error
   if (worker.disposedFor === 'timeout') return new RuntimeError('TIMEOUT', `${name} did not finish in time; its isolate was disposed`)
+  if (worker.disposedFor === 'cpu') return new RuntimeError('CPU_LIMIT', `${name} used more CPU time than its limit; its isolate was disposed`)
   const message = String((error as Error)?.message ?? error)
   if (worker.disposedFor === 'memory' || /memory limit/i.test(message) || worker.isolate.isDisposed) {
     worker.dispose('memory')

@@ -34,7 +34,7 @@ export class IsolateWorker {
   loadInfo: { entry: string; meta?: string } | undefined
   /** The bridge of the call that loaded this isolate's module: it answers the module's top-level code. */
   loader: SandboxBridge | undefined
-  disposedFor: 'memory' | 'timeout' | 'closed' | undefined
+  disposedFor: 'memory' | 'timeout' | 'cpu' | 'closed' | undefined
 
   readonly limitBytes: number
 
@@ -133,7 +133,7 @@ export class IsolateWorker {
     )
   }
 
-  dispose(reason: 'memory' | 'timeout' | 'closed'): void {
+  dispose(reason: 'memory' | 'timeout' | 'cpu' | 'closed'): void {
     this.disposedFor ??= reason
     if (!this.isolate.isDisposed) this.isolate.dispose()
   }
