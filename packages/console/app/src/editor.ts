@@ -68,8 +68,9 @@ export function lineDiff(before: string, after: string): Array<[' ' | '-' | '+',
   let j = 0
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) out.push([' ', a[i++]!]), j++
-    else if (j < b.length && (i === a.length || table[i * cols + j + 1]! >= table[(i + 1) * cols + j]!)) out.push(['+', b[j++]!])
-    else out.push(['-', a[i++]!])
+    // Removed lines before added ones, as unified diffs show them.
+    else if (i < a.length && (j === b.length || table[(i + 1) * cols + j]! >= table[i * cols + j + 1]!)) out.push(['-', a[i++]!])
+    else out.push(['+', b[j++]!])
   }
   return out
 }
