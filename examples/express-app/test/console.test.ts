@@ -4,13 +4,14 @@ import { mongoFeature } from '../src/features/mongo.js'
 import { proxyFeature } from '../src/features/proxy.js'
 import { functionsFeature } from '../src/features/functions.js'
 import { deployFeature } from '../src/features/deploy.js'
+import { mcpFeature } from '../src/features/mcp.js'
 import { consoleFeature } from '../src/features/console.js'
 
 // The console mounted by the demo at /console, on the deploy feature's registry and executors (the browser test of the
 // page itself is in packages/console).
 let served: Awaited<ReturnType<typeof serveFeatures>>
 beforeAll(async () => {
-  served = await serveFeatures([mongoFeature, proxyFeature, functionsFeature, deployFeature, consoleFeature], {})
+  served = await serveFeatures([mongoFeature, proxyFeature, functionsFeature, deployFeature, mcpFeature, consoleFeature], {})
 }, 60_000)
 afterAll(() => served?.close())
 
@@ -43,5 +44,13 @@ describe('console feature', () => {
     expect(allowed).toMatchObject({ allowed: true })
     const denied = await (await api('/policies/check', { method: 'POST', body: JSON.stringify({ policy: 'app', request: add, user: null }) })).json()
     expect(denied).toMatchObject({ allowed: false, validator: 'condition' })
+  })
+
+  it('lists the MCP tools as an agent sees them over /mcp, and calls one', async () => {
+    const tools = await (await api('/mcp/tools')).json()
+    const echo = tools.find((tool: { name: string }) => tool.name === 'echo')
+    expect(echo).toMatchObject({ inputSchema: { type: 'object' } })
+    const result = await (await api('/mcp/call', { method: 'POST', body: JSON.stringify({ name: 'echo', arguments: { message: 'hi', repeat: 2 } }) })).json()
+    expect(JSON.stringify(result)).toContain('hi')
   })
 })

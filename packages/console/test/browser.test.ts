@@ -151,6 +151,9 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'the console in chromium' : `the
     // Fixed, saved to dev and promoted to prod; then a second version the same way.
     await saveAndPromote('hello')
     expect(await prodGreeting('hello Ada')).toBe('hello Ada')
+    // The list of dev now has it, at its version.
+    await page.waitForSelector('#function-list tr[data-name="greet"]')
+    expect(await page.textContent('#function-list tr[data-name="greet"]')).toContain('v1')
 
     // Run in dev with a body and a user: result, status, cold start and console lines; then warm, then a failing call.
     await page.fill('#run-body', '{"name": "Ada"}')

@@ -22,7 +22,7 @@ interface Row {
 const NEW_SOURCE = `import cloud from '@scraping-run/cloud'\n\nexport default async function (ctx) {\n  return { hello: ctx.body?.name ?? 'world' }\n}\n`
 
 export async function renderFunctions(ctx: Ctx): Promise<void> {
-  const rows = await api<Row[]>('GET', `/functions${q({ environment: ctx.env })}`)
+  let rows = await api<Row[]>('GET', `/functions${q({ environment: ctx.env })}`)
   const search = h('input', { id: 'search', type: 'search', placeholder: 'Search functions' })
   const list = h('tbody', { id: 'function-list' })
   const detail = h('div', { class: 'detail', id: 'detail' }, h('p', { class: 'muted' }, 'Pick a function, or create one.'))
@@ -50,9 +50,18 @@ export async function renderFunctions(ctx: Ctx): Promise<void> {
   search.addEventListener('input', drawList)
   drawList()
 
-  const open = async (name: string, isNew = false) => {
+  const mark = (name: string) => {
     for (const tr of list.querySelectorAll('tr')) tr.classList.toggle('active', (tr as HTMLElement).dataset.name === name)
-    await openFunction(ctx, detail, name, isNew)
+  }
+  // After a save, promote or rollback: the list shows the new version and deploy time.
+  const reload = async (name: string) => {
+    rows = await api<Row[]>('GET', `/functions${q({ environment: ctx.env })}`)
+    drawList()
+    mark(name)
+  }
+  const open = async (name: string, isNew = false) => {
+    mark(name)
+    await openFunction(ctx, detail, name, isNew, () => reload(name))
   }
   const create = (event: Event) => {
     event.preventDefault()
@@ -85,7 +94,7 @@ async function loadSource(ctx: Ctx, name: string, isNew: boolean): Promise<strin
   return live?.source ?? NEW_SOURCE
 }
 
-async function openFunction(ctx: Ctx, detail: HTMLElement, name: string, isNew: boolean): Promise<void> {
+async function openFunction(ctx: Ctx, detail: HTMLElement, name: string, isNew: boolean, onDeployed: () => Promise<void>): Promise<void> {
   const compileStatus = h('div', { id: 'compile-status', class: 'muted' }, 'Checking…')
   const deployStatus = h('div', { id: 'deploy-status', class: 'muted' })
   const editorHost = h('div', { class: 'editor', id: 'editor' })
@@ -124,7 +133,10 @@ async function openFunction(ctx: Ctx, detail: HTMLElement, name: string, isNew: 
       status(`Not promoted: ${(error as Error).message}`, false)
     }
   }
-  const refresh = () => renderHistory(ctx, historyHost, name, status)
+  const refresh = async () => {
+    await renderHistory(ctx, historyHost, name, (text, ok) => (status(text, ok), ok !== false ? void onDeployed() : undefined))
+    await onDeployed()
+  }
 
   const steps = ctx.pipeline.slice(1).map((to, i) => {
     const from = ctx.pipeline[i]!
