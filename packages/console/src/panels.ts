@@ -1,6 +1,6 @@
 // The panels' routes beside the admin API: the compile check, the function list, the run panel and the logs query.
 import { createHash } from 'node:crypto'
-import { compileFunction, type Deployment, type InvocationLog, type LogQuery } from '@scraping-run/runtime-core'
+import { compileFunction, RuntimeError, type Deployment, type InvocationLog, type LogQuery } from '@scraping-run/runtime-core'
 import { ConsoleError } from './errors.js'
 import type { ConsoleEnvironment, LogSource } from './types.js'
 
@@ -72,6 +72,12 @@ export async function runFunction(executor: NonNullable<ConsoleEnvironment['exec
     body: body.body,
     user: uid ? { uid } : null,
     trigger: { kind: 'http' },
+    // As the HTTP entry point does: a function that lists its methods answers only those.
+    check(record) {
+      if (record.methods && !record.methods.includes(method)) {
+        throw new RuntimeError('METHOD_NOT_ALLOWED', `${body.name} does not answer ${method} (allowed: ${record.methods.join(', ')})`)
+      }
+    },
   })
   return {
     status: result.error ? (STATUS[result.error.code] ?? 500) : 200,
