@@ -1,7 +1,7 @@
 // The console's API without any HTTP framework: `handle(request)` → `{status, body}`. Deploying goes through runtime-core's
 // admin API (forwarded under /admin); the panels' own routes (compile, run, logs, MCP, policies) sit beside it. Every
 // route authenticates first, with the admin API's rule.
-import { createAdminApi, type AdminPrincipal, type AdminRequest, type AdminResponse } from '@scraping-run/runtime-core'
+import { createAdminApi, RuntimeError, type AdminPrincipal, type AdminRequest, type AdminResponse } from '@scraping-run/runtime-core'
 import { assertScope, authenticator } from './auth.js'
 import { resolveEnvironments } from './environments.js'
 import { ConsoleError, STATUS_OF } from './errors.js'
@@ -127,10 +127,10 @@ const answer = (response: AdminResponse) => new Answer(response)
 
 function errorResponse(error: unknown): AdminResponse {
   if (ConsoleError.is(error)) return { status: STATUS_OF[error.code], body: { error: error.message, code: error.code } }
-  const code = (error as { code?: unknown })?.code
-  if (typeof code === 'string' && (error as Error).name === 'RuntimeError') {
-    const status = code === 'BAD_REQUEST' ? 400 : code === 'FUNCTION_NOT_FOUND' ? 404 : 500
-    return { status, body: { error: (error as Error).message, code } }
+  // The runtime's own refusals (a bad log query, say) keep their code.
+  if (RuntimeError.is(error)) {
+    const status = error.code === 'BAD_REQUEST' ? 400 : error.code === 'FUNCTION_NOT_FOUND' ? 404 : 500
+    return { status, body: { error: error.message, code: error.code } }
   }
   console.error('[scraping-run] console API error:', error)
   return { status: 500, body: { error: 'internal error', code: 'INTERNAL_ERROR' } }

@@ -86,6 +86,10 @@ describe('authentication', () => {
     expect(page.status).toBe(200)
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'")
     expect(await page.text()).toContain('app.js')
+    // fetch asks for gzip and inflates it; the script goes out compressed.
+    const script = await fetch(`${base}/app.js`)
+    expect(script.headers.get('content-encoding')).toBe('gzip')
+    expect(Number(script.headers.get('content-length'))).toBeLessThan((await script.arrayBuffer()).byteLength / 2)
   })
 
   it('refuses to start without authentication or environments', () => {
