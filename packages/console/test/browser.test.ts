@@ -3,7 +3,7 @@
 // The console driven in a real browser (Debian's chromium through playwright-core) against a real host: MongoDB-backed
 // registry and stores for dev → staging → prod, executors serving /<env>/fn, in-memory invocation logs and a db-proxy.
 // Sign in; a syntax error shown at its line; fix, save, run with a body; promote to prod and call it over HTTP; roll back
-// and see the old result; the logs table and chart show the calls; a policy test allow and deny.
+// and see the old result; the logs table and chart show the calls; a policy test allow and deny; env names; MCP tools.
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { Server } from 'node:http'
@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'
 import { getToken } from '@scraping-run/cloud'
 import { createDbProxy } from '@scraping-run/db-proxy'
-import { createExecutor, functionRegistry, memorySink, mongoStore, type Executor } from '@scraping-run/runtime-core'
+import { createExecutor, envRegistry, functionRegistry, memorySink, mongoStore, type Executor } from '@scraping-run/runtime-core'
 import { functionsMiddleware } from '@scraping-run/runtime-core/express'
 import { uniqueDbName } from '@scraping-run/test-utils'
 import express from 'express'
@@ -67,7 +67,13 @@ beforeAll(async () => {
     app.use(`/${environment}/fn`, functionsMiddleware(executor))
   }
   const proxy = createDbProxy({ db, policies: { app: policy } })
-  app.use('/console', consoleRouter({ registry, environments, proxy: { policies: { app: policy }, check: (n, r, u) => proxy.check(n, r, u) }, authenticate: { jwtSecret: SECRET } }))
+  // The MCP panel's source: a tool list and a call, as an MCP client would give them.
+  const mcp = {
+    listTools: async () => [{ name: 'echo', description: 'Echoes its message', inputSchema: { type: 'object', properties: { message: { type: 'string' } } } }],
+    callTool: async (name: string, args: Record<string, unknown>) => ({ content: [{ type: 'text', text: `${name}: ${String(args.message)}` }] }),
+  }
+  const env = envRegistry({ db, secretKey: '11'.repeat(32) })
+  app.use('/console', consoleRouter({ registry, env, environments, mcp, proxy: { policies: { app: policy }, check: (n, r, u) => proxy.check(n, r, u) }, authenticate: { jwtSecret: SECRET } }))
   server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -218,5 +224,23 @@ describe.skipIf(!HAVE_CHROMIUM)(HAVE_CHROMIUM ? 'the console in chromium' : `the
     await page.waitForFunction(() => document.querySelector('#policy-verdict')?.textContent === 'DENIED')
     expect(await page.textContent('#policy-result')).toContain('validator: condition')
     await page.screenshot({ path: '/tmp/console-policies.png', fullPage: true })
+
+    // Env and secrets: a secret is listed by name and kind, its value never shown.
+    await page.click('[data-view="env"]')
+    await page.fill('#env-name', 'API_KEY')
+    await page.fill('#env-value', 'sk_live_123')
+    await page.check('#env-secret')
+    await page.click('#env-save')
+    await page.waitForSelector('#env-table tr[data-env-name="API_KEY"]')
+    expect(await page.textContent('#env-table tr[data-env-name="API_KEY"]')).toContain('secret')
+    expect(await page.content()).not.toContain('sk_live_123')
+
+    // MCP: the tool list with its schema, and a call.
+    await page.click('[data-view="mcp"]')
+    await page.waitForSelector('[data-tool="echo"]')
+    expect(await page.textContent('[data-tool="echo"]')).toContain('Echoes its message')
+    await page.fill('[data-tool-args="echo"]', '{"message": "hi"}')
+    await page.click('[data-tool-call="echo"]')
+    await page.waitForFunction(() => document.querySelector('#mcp-result')?.textContent?.includes('echo: hi'))
   })
 })
