@@ -17,6 +17,7 @@ export const workspaceEntries = [
   ['@scraping-run/runtime-core/express', 'packages/runtime-core/src/express.ts'],
   ['@scraping-run/runtime-core', 'packages/runtime-core/src/index.ts'],
   ['@scraping-run/mcp-adapter', 'packages/mcp-adapter/src/index.ts'],
+  ['@scraping-run/console', 'packages/console/src/index.ts'],
   ['@scraping-run/mongo-embedded', 'packages/mongo-embedded/src/index.ts'],
   ['@scraping-run/test-utils', 'common/test-utils/src/index.ts'],
 ]

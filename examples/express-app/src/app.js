@@ -8,6 +8,7 @@ import { mcpFeature } from './features/mcp.js'
 import { functionsFeature } from './features/functions.js'
 import { deployFeature } from './features/deploy.js'
 import { cronFeature } from './features/cron.js'
+import { consoleFeature } from './features/console.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -29,6 +30,8 @@ const features = [
   // After functions: it schedules that executor's functions.
   cronFeature,
   mcpFeature,
+  // After deploy (its registry and executors) and proxy (the policy tester).
+  consoleFeature,
 ]
 
 /** @param {DemoOptions} [options] */

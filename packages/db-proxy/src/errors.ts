@@ -8,6 +8,7 @@ export const DBPROXY_ERROR_CODES = [
   'MISSING_PEER',
   'DATABASE_ERROR',
   'INVALID_ARGUMENT',
+  'ASSERTION_FAILED',
 ] as const
 
 export type DbProxyErrorCode = (typeof DBPROXY_ERROR_CODES)[number]
@@ -46,4 +47,5 @@ export const STATUS_OF: Record<DbProxyErrorCode, number> = {
   MISSING_PEER: 500,
   DATABASE_ERROR: 500,
   INVALID_ARGUMENT: 500,
+  ASSERTION_FAILED: 500,
 }

@@ -11,9 +11,12 @@ export { createDatabaseProvider } from './database.js'
 export type { DatabaseProvider, DatabaseProviderOptions } from './database.js'
 export { normalizeCondition } from './cel.js'
 export { DEFAULT_LIMITS } from './limits.js'
+export { assertAllowed, assertDenied } from './assert.js'
+export type { DenialExpectation } from './assert.js'
 export { DbProxyError } from './errors.js'
 export type { DbProxyErrorCode } from './errors.js'
 export type {
+  CheckResult,
   CollectionPolicy,
   CustomValidator,
   DbProxyLimits,

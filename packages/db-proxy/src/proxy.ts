@@ -6,7 +6,7 @@ import { resolveLimits } from './limits.js'
 import { authorize } from './policy/evaluate.js'
 import { createPolicyStore, type PolicySource } from './policy/source.js'
 import { parseRequest } from './request.js'
-import type { CustomValidator, DbProxyLimits, HandleContext, HandleResult, Injector, ProxyUser, TenantResolver } from './types.js'
+import type { CheckResult, CustomValidator, DbProxyLimits, HandleContext, HandleResult, Injector, ParsedRequest, ProxyUser, TenantResolver } from './types.js'
 
 export interface DbProxyOptions {
   /** The database requests run against (with `tenant`, the one whose client opens the tenants' databases). */
@@ -23,6 +23,12 @@ export interface DbProxyOptions {
 export interface DbProxy {
   /** Checks a request body against a policy and runs it. Never throws: every outcome is a status and a body. */
   handle(policyName: string, body: unknown, user: ProxyUser, context?: HandleContext): Promise<HandleResult>
+  /**
+   * Would `handle` allow this wire-format request as `user`? Runs every check of the policy (shape, guards, rules) but never
+   * the request itself, so nothing is read or written beyond what a rule's own lookups (`unique`, `exists`) read. Throws
+   * `POLICY_NOT_FOUND` for an unknown policy and `INVALID_POLICY` for one that does not compile.
+   */
+  check(policyName: string, request: unknown, user?: ProxyUser, context?: HandleContext): Promise<CheckResult>
   /** Adds a custom validator usable in rule objects as `{<name>: config}`. Policies compiled before are compiled again. */
   register(name: string, validator: CustomValidator): DbProxy
   /** A query-builder transport that runs every request through `handle` as `user`. */
@@ -79,27 +85,48 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     return db
   }
 
+  /** The steps `handle` and `check` share: the parsed request, its database, the compiled policy and `auth`. */
+  async function prepare(policyName: string, body: unknown, user: ProxyUser, context: HandleContext) {
+    if (typeof policyName !== 'string' || policyName.length === 0 || policyName.length > 128 || policyName.startsWith('$')) {
+      throw new DbProxyError('POLICY_NOT_FOUND', `policy ${JSON.stringify(String(policyName).slice(0, 128))} not found`)
+    }
+    const request: ParsedRequest = parseRequest(body, limits)
+    const db = await resolveDb(policyName, user, context)
+    const policy = await store.get(policyName, db)
+    if (!policy) throw new DbProxyError('POLICY_NOT_FOUND', `policy "${policyName}" not found`)
+    const rawAuth = await injector(user ?? null, { policy: policyName, request })
+    const auth = Object.freeze({ ...(rawAuth && typeof rawAuth === 'object' ? rawAuth : {}) })
+    return { request, db, policy, auth }
+  }
+
   const proxy: DbProxy = {
     limits,
     async handle(policyName, body, user, context = {}) {
       try {
-        if (typeof policyName !== 'string' || policyName.length === 0 || policyName.length > 128 || policyName.startsWith('$')) {
-          throw new DbProxyError('POLICY_NOT_FOUND', `policy ${JSON.stringify(String(policyName).slice(0, 128))} not found`)
-        }
-        const request = parseRequest(body, limits)
-        const db = await resolveDb(policyName, user, context)
-        const policy = await store.get(policyName, db)
-        if (!policy) throw new DbProxyError('POLICY_NOT_FOUND', `policy "${policyName}" not found`)
-        const rawAuth = await injector(user ?? null, { policy: policyName, request })
-        const auth = Object.freeze({ ...(rawAuth && typeof rawAuth === 'object' ? rawAuth : {}) })
-
-        const violations = await authorize(policy, policyName, request, auth, db)
+        const { request, db, policy, auth } = await prepare(policyName, body, user, context)
+        const { violations } = await authorize(policy, policyName, request, auth, db)
         if (violations.length > 0) return { status: 403, body: { code: 'permission denied', error: violations } }
         const data = await accessorFor(db).execute(request)
         return { status: 200, body: { code: 0, data } }
       } catch (error) {
         return errorResult(error)
       }
+    },
+    async check(policyName, body, user, context = {}) {
+      let prepared: Awaited<ReturnType<typeof prepare>>
+      try {
+        prepared = await prepare(policyName, body, user, context)
+      } catch (error) {
+        // A request the proxy refuses before any rule (shape, size, a system collection) is a denial, not a failure.
+        if (!DbProxyError.is(error) || !['BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'POLICY_DENIED'].includes(error.code)) throw error
+        const status = STATUS_OF[error.code]
+        return { allowed: false, status, rule: null, validator: 'request', message: error.message, code: error.code, violations: [] }
+      }
+      const { request, db, policy, auth } = prepared
+      const { rule, violations } = await authorize(policy, policyName, request, auth, db)
+      if (rule !== null) return { allowed: true, status: 200, rule, validator: null, message: `allowed by rule ${rule}`, violations: [] }
+      const first = violations[0]!
+      return { allowed: false, status: 403, rule: first.rule, validator: first.validator, message: first.message, code: 'permission denied', violations }
     },
     register(name, validator) {
       if (typeof name !== 'string' || !/^[A-Za-z_][\w-]*$/.test(name) || ['condition', 'cond', 'data', 'query', 'multi', 'allow'].includes(name)) {

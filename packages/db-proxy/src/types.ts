@@ -1,4 +1,4 @@
-import type { DbAction, DbOrder } from '@scraping-run/cloud/protocol'
+import type { DbAction, DbOrder, PolicyViolation } from '@scraping-run/cloud/protocol'
 import type { Db } from 'mongodb'
 
 /** What a rule guards: one per action. `read` also covers `count: true` on a query. */
@@ -132,4 +132,21 @@ export type TenantResolver = (
 export interface HandleResult {
   status: number
   body: { code: 0; data: unknown } | { code: string; error: unknown }
+}
+
+/** What `proxy.check` decided for one request, without running it. */
+export interface CheckResult {
+  /** True when `handle` would run the request. */
+  allowed: boolean
+  /** The status `handle` would answer with before touching data: 200 (allowed), 403, 400 or 413. */
+  status: number
+  /** The rule that allowed the request, or the first rule that refused it (`app.posts.add[0]`: policy, collection, action, index); null for a bad request. */
+  rule: string | null
+  /** The validator that refused (`condition`, `data`, `query`, `multi`, `guard`, `policy`, `request`, a custom name); null when allowed. */
+  validator: string | null
+  message: string
+  /** `'permission denied'` or the request's error code when refused. */
+  code?: string
+  /** Every rule tried and why it refused (the 403 body's `error`). */
+  violations: PolicyViolation[]
 }

@@ -23,6 +23,6 @@ export async function decide(
 ) {
   const compiled = compilePolicy(policy, validators, 'p')
   const request = parseRequest({ collectionName: 'posts', ...body }, resolveLimits())
-  const violations = await authorize(compiled, 'p', request, Object.freeze({ ...auth }), undefined as unknown as Db)
+  const { violations } = await authorize(compiled, 'p', request, Object.freeze({ ...auth }), undefined as unknown as Db)
   return { allowed: violations.length === 0, violations, request }
 }

@@ -9,6 +9,8 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'DEFAULT_LIMITS',
+        'assertAllowed',
+        'assertDenied',
         'DbProxyError',
         'compilePolicy',
         'createDatabaseProvider',

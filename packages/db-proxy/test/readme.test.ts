@@ -42,6 +42,15 @@ describe('README examples', () => {
     expect(typecheck(files, dir.dir)).toEqual([])
   })
 
+  it('run: the policy tests block, with no database behind it', { timeout: 120_000 }, async () => {
+    const block = examples.find((example) => example.code.includes('assertDenied'))!
+    // A port nothing listens on: check() must not need the server.
+    const file = await dir.writeRunnable(block, 'policy-tests.mjs')
+    const run = await runExample(file, { env: { MONGODB_URL: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500' } })
+    expect(run.output()).toContain('false app.posts.add[0] condition')
+    expect(run.output()).toContain('policy tests passed')
+  })
+
   it('run: the server, then the browser block on an empty collection', { timeout: 120_000 }, async () => {
     const port = await getFreePort()
     const dbName = uniqueDbName('readme')

@@ -1,6 +1,6 @@
 // Compile-time checks of the public types (run by `tsc --noEmit`, the package's typecheck).
 import type { DbTransport } from '@scraping-run/cloud'
-import { createDbProxy, createDirectTransport, DbProxyError, type DbProxy, type DbProxyErrorCode, type HandleResult, type Policy } from '@scraping-run/db-proxy'
+import { assertDenied, createDbProxy, createDirectTransport, DbProxyError, type CheckResult, type DbProxy, type DbProxyErrorCode, type DenialExpectation, type HandleResult, type Policy, type ProxyUser } from '@scraping-run/db-proxy'
 import { dbProxyRouter, type DbProxyRouter } from '@scraping-run/db-proxy/express'
 import express from 'express'
 import type { Db } from 'mongodb'
@@ -33,10 +33,14 @@ expectTypeOf(router).toEqualTypeOf<DbProxyRouter>()
 express().use('/proxy', router)
 
 expectTypeOf<DbProxyErrorCode>().toEqualTypeOf<
-  'POLICY_NOT_FOUND' | 'POLICY_DENIED' | 'INVALID_POLICY' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'MISSING_PEER' | 'DATABASE_ERROR' | 'INVALID_ARGUMENT'
+  'POLICY_NOT_FOUND' | 'POLICY_DENIED' | 'INVALID_POLICY' | 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE' | 'MISSING_PEER' | 'DATABASE_ERROR' | 'INVALID_ARGUMENT' | 'ASSERTION_FAILED'
 >()
 expectTypeOf(new DbProxyError('BAD_REQUEST', 'x').code).toEqualTypeOf<DbProxyErrorCode>()
 
 // @ts-expect-error: rules are booleans, conditions, rule objects or arrays of them
 const bad: Policy = { posts: { read: 3 } }
 void bad
+
+// proxy.check and the assert helpers answer a CheckResult.
+expectTypeOf(proxy.check('app', {}, null)).resolves.toEqualTypeOf<CheckResult>()
+expectTypeOf(assertDenied).parameters.toEqualTypeOf<[DbProxy, string, unknown, ProxyUser?, DenialExpectation?]>()

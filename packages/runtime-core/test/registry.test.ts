@@ -68,6 +68,10 @@ describe('functionRegistry', () => {
     ])
     expect(history[0]!.hash).not.toBe(history[1]!.hash)
     expect(history[0]!.at).toBeInstanceOf(Date)
+    expect(history[0]).not.toHaveProperty('source')
+    // With source: true each version carries what it deployed, so a console can diff two versions.
+    const withSource = await registry.history('hello', { environment: 'dev', source: true })
+    expect(withSource.map((entry) => entry.source)).toEqual([v('two'), v('one')])
 
     const rolled = await registry.rollback('hello', { environment: 'dev', version: 1, by: 'ada' })
     expect(rolled).toMatchObject({ version: 3, action: 'rollback', rollbackOf: 1, hash: history[1]!.hash })

@@ -4,7 +4,7 @@
 // The admin JWT and the secret key are fixed development values, printed so the lines below work as they are.
 import { fileURLToPath } from 'node:url'
 import { getToken } from '@scraping-run/cloud'
-import { adminRouter, consoleSink, createAdminApi, createExecutor, directoryStore, envRegistry, functionRegistry, isolateSandbox, isolateUnavailableReason, mongoEnv, mongoStore, redactingSink, vmSandbox } from '@scraping-run/runtime-core'
+import { adminRouter, consoleSink, createAdminApi, createExecutor, directoryStore, envRegistry, functionRegistry, isolateSandbox, isolateUnavailableReason, mongoEnv, mongoSink, mongoStore, redactingSink, vmSandbox } from '@scraping-run/runtime-core'
 import { functionsMiddleware } from '@scraping-run/runtime-core/express'
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod']
@@ -24,9 +24,12 @@ export async function deployFeature(demo) {
 
   // Deployed functions run isolated too when isolated-vm can run here (see the SANDBOX line at start-up).
   const isolated = (await isolateUnavailableReason()) === null
+  // Each environment's executor and invocation logs (one MongoDB collection per environment), for the console.
+  const environments = {}
   for (const environment of ENVIRONMENTS) {
     const live = mongoEnv({ db: mongo.db, environment, secretKey, defaults: { DEMO_BUCKET: demo.services.bucketName ?? 'demo-files' } })
     const store = mongoStore({ db: mongo.db, environment })
+    const logs = mongoSink({ db: mongo.db, collection: `__logs__.${environment}`, ttlDays: 7, flushMs: 200 })
     const executor = createExecutor({
       store,
       sandbox: isolated ? isolateSandbox() : vmSandbox(),
@@ -36,10 +39,12 @@ export async function deployFeature(demo) {
       mongo: { client: mongo.client, db: mongo.db },
       ...(demo.services.storage ? { storage: demo.services.storage } : {}),
       env: live.env,
-      logSink: redactingSink(consoleSink(), () => live.secretValues()),
+      logSink: [redactingSink(consoleSink(), () => live.secretValues()), redactingSink(logs, () => live.secretValues())],
     })
+    environments[environment] = { executor, logs }
     demo.onClose(async () => {
       await executor.close()
+      await logs.close()
       await store.close()
       await live.close()
     })
@@ -47,7 +52,9 @@ export async function deployFeature(demo) {
     demo.app.use(`/${environment}/fn`, functionsMiddleware(executor, { cors: true }))
   }
 
-  const admin = createAdminApi({ registry, env: envRegistry({ db: mongo.db, secretKey }), jwtSecret })
+  const env = envRegistry({ db: mongo.db, secretKey })
+  demo.services.deploy = { registry, env, environments }
+  const admin = createAdminApi({ registry, env, jwtSecret })
   demo.app.use('/admin', adminRouter(admin))
   const adminToken = getToken({ type: 'admin', sub: 'demo-admin' }, { secret: jwtSecret, expiresIn: '30d' })
   demo.services.adminToken = adminToken

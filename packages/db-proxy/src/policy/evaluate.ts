@@ -7,14 +7,20 @@ import type { CheckContext } from '../rules/constraints.js'
 import type { ParsedRequest } from '../types.js'
 import type { CompiledPolicy, RuleRun } from './compile.js'
 
-/** Checks a parsed request as `auth` against a compiled policy: the violations, or an empty list when a rule allows it. */
+/** What a policy decided: the label of the rule that allowed the request (null when none did) and every refusal. */
+export interface Decision {
+  rule: string | null
+  violations: PolicyViolation[]
+}
+
+/** Checks a parsed request as `auth` against a compiled policy: the rule that allows it, or the violations. */
 export async function authorize(
   policy: CompiledPolicy,
   policyName: string,
   request: ParsedRequest,
   auth: Readonly<Record<string, unknown>>,
   db: Db,
-): Promise<PolicyViolation[]> {
+): Promise<Decision> {
   let cel: Record<string, unknown> | undefined
   const check: CheckContext = {
     // Built on first use; `auth` goes last so nothing from the request can shadow it.
@@ -43,22 +49,25 @@ export async function authorize(
 
 /**
  * Tries the rules for the request's collection and action in order; the first whose every check passes wins and its
- * deferred changes (defaults) are applied. Returns the violations when none passes, or an empty list.
+ * deferred changes (defaults) are applied. Returns the winning rule's label, or the violations when none passes.
  */
 export async function evaluatePolicy(
   policy: CompiledPolicy,
   policyName: string,
   run: Omit<RuleRun, 'commits'>,
   findings: Finding[],
-): Promise<PolicyViolation[]> {
+): Promise<Decision> {
   const { request } = run
   const rules = policy.collections.get(request.collection)
   if (!rules) {
-    return [{ rule: request.collection, validator: 'policy', message: `collection "${request.collection}" is not in policy "${policyName}"` }]
+    return { rule: null, violations: [{ rule: request.collection, validator: 'policy', message: `collection "${request.collection}" is not in policy "${policyName}"` }] }
   }
   const list = rules.get(request.permission)
   if (!list || list.length === 0) {
-    return [{ rule: `${request.collection}.${request.permission}`, validator: 'policy', message: `policy "${policyName}" has no ${request.permission} rule for "${request.collection}"` }]
+    return {
+      rule: null,
+      violations: [{ rule: `${request.collection}.${request.permission}`, validator: 'policy', message: `policy "${policyName}" has no ${request.permission} rule for "${request.collection}"` }],
+    }
   }
   const violations: PolicyViolation[] = []
   for (const rule of list) {
@@ -90,9 +99,9 @@ export async function evaluatePolicy(
     }
     if (!failed) {
       for (const commit of ruleRun.commits) commit()
-      return []
+      return { rule: rule.label, violations: [] }
     }
     violations.push(failed)
   }
-  return violations
+  return { rule: null, violations }
 }

@@ -97,7 +97,11 @@ export function createAdminApi(options: AdminOptions): AdminApi {
     'POST rollback': ({ name, principal, body }) =>
       registry.rollback(name, { environment: scoped(principal, body.environment), version: Number(body.version), by: principal.subject }),
     'GET history': ({ name, principal, query }) =>
-      registry.history(name, { environment: scoped(principal, query.get('environment')), ...(query.get('limit') ? { limit: Number(query.get('limit')) } : {}) }),
+      registry.history(name, {
+        environment: scoped(principal, query.get('environment')),
+        ...(query.get('limit') ? { limit: Number(query.get('limit')) } : {}),
+        ...(query.get('source') === '1' ? { source: true } : {}),
+      }),
   }
 
   async function route(request: AdminRequest, principal: AdminPrincipal): Promise<unknown> {

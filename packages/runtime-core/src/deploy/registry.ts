@@ -64,8 +64,8 @@ export interface FunctionRegistry {
   publish(name: string, options: { environment: string } & Actor): Promise<Deployment>
   /** Copies what is live in `from` to `to` (one step along the pipeline when one is configured). */
   promote(name: string, options: { from: string; to: string } & Actor): Promise<Deployment>
-  /** Newest first. */
-  history(name: string, options: { environment: string; limit?: number }): Promise<Deployment[]>
+  /** Newest first. With `source: true` each entry also has the `source` (and `language`) it deployed, for diffs. */
+  history(name: string, options: { environment: string; limit?: number; source?: boolean }): Promise<Array<Deployment & { source?: string; language?: 'ts' | 'js' }>>
   /** Makes an earlier version live again, as a new version. */
   rollback(name: string, options: { environment: string; version: number } & Actor): Promise<Deployment>
   /** Takes the function out of `environment`, or out of every environment and drops its draft. */
@@ -181,11 +181,11 @@ export function functionRegistry(options: RegistryOptions): FunctionRegistry {
       if (!source) throw new RuntimeError('FUNCTION_NOT_FOUND', `function ${name} is not published in ${from}`)
       return deploy(name, to, source, { action: 'promote', by, promotedFrom: { environment: from, version: Number(source.version) } })
     },
-    async history(name, { environment, limit = 100 }) {
+    async history(name, { environment, limit = 100, source = false }) {
       assertFunctionName(name)
       assertEnvironment(environment)
-      const docs = await history.find({ name, environment }).sort({ version: -1 }).limit(Math.max(1, Math.min(limit, 1000))).toArray()
-      return docs.map(toDeployment)
+      const docs = await history.find({ name, environment }, source ? {} : { projection: { source: 0 } }).sort({ version: -1 }).limit(Math.max(1, Math.min(limit, 1000))).toArray()
+      return docs.map((doc) => (source && typeof doc.source === 'string' ? { ...toDeployment(doc), source: doc.source, ...(doc.language ? { language: doc.language } : {}) } : toDeployment(doc)))
     },
     async rollback(name, { environment, version, by = null }) {
       assertFunctionName(name)

@@ -1,0 +1,7 @@
+// What the shared global setup provides to `inject()`.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongoUri: string
+  }
+}
+export {}
