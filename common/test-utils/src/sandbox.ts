@@ -73,18 +73,18 @@ export function testSandbox(label: string, create: () => any, runtime: SandboxSu
       expect((await executor.invoke('counter')).data).toBe(1)
     })
 
-    it('selects the entry point: default, then main, then a Lambda handler (reported, not yet run)', async () => {
+    it('selects the entry point: default, then main, then a Lambda handler', async () => {
       const { executor } = executorWith([
         { name: 'both', source: 'export default () => "default"\nexport function main() { return "main" }' },
         { name: 'viaMain', source: 'export async function main(ctx: any) { return ctx.body.x * 2 }' },
         { name: 'cjs', source: 'module.exports = () => "cjs"', language: 'js' },
-        { name: 'lambda', source: 'export const handler = async () => ({ statusCode: 200 })' },
+        { name: 'lambda', source: 'export const handler = async (event: any) => ({ statusCode: 200, event })' },
         { name: 'none', source: 'export const x = 1' },
       ])
       expect((await executor.invoke('both')).data).toBe('default')
       expect((await executor.invoke('viaMain', { body: { x: 21 } })).data).toBe(42)
       expect((await executor.invoke('cjs')).data).toBe('cjs')
-      expect((await executor.invoke('lambda')).error?.code).toBe('UNSUPPORTED_HANDLER')
+      expect((await executor.invoke('lambda', { body: { x: 1 } })).data).toEqual({ statusCode: 200, event: { x: 1 } })
       expect((await executor.invoke('none')).error?.code).toBe('NO_ENTRY_POINT')
       const entries = Object.fromEntries((await executor.describe()).map((info: any) => [info.name, info.entry ?? info.error.code]))
       expect(entries).toEqual({ both: 'default', viaMain: 'main', cjs: 'default', lambda: 'handler', none: 'NO_ENTRY_POINT' })

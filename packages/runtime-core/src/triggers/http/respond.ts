@@ -9,6 +9,8 @@ const STATUS: Record<string, number> = {
   PAYLOAD_TOO_LARGE: 413,
   FORBIDDEN: 403,
   OVERLOADED: 503,
+  // API Gateway's answer to a malformed proxy result.
+  INVALID_LAMBDA_RESULT: 502,
 }
 
 export function statusFor(code: string): number {
