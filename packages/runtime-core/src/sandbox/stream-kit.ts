@@ -1,7 +1,8 @@
 // What a sandbox does with a function's result before it leaves: stream an async iterable / ReadableStream result to
-// the response, keep a call alive while it still writes to ctx.response, and call Lambda-style handlers. One factory,
-// self-contained (no import, no module-level helper), because the isolate evaluates its source text: the same code runs
-// in the vm sandbox (against the raw response or the facade) and inside an isolate (against the facade).
+// the response, keep a call alive while it still writes to ctx.response, and call Lambda-style handlers. Each factory
+// is self-contained (no import, nothing from module scope: what it needs comes in as arguments), because the isolate
+// evaluates their source text: the same code runs in the vm sandbox (against the raw response or the facade) and
+// inside an isolate (against the facade).
 
 /** The part of a response (Node's ServerResponse or the bridged facade) the kit drives. */
 export interface KitResponse {
@@ -28,18 +29,19 @@ export interface StreamKit {
   callLambda(fn: (...args: unknown[]) => unknown, lambda: PlainLambda, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown>
 }
 
-export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit {
-  const isBytes = (value: any) => ArrayBuffer.isView(value) || Object.prototype.toString.call(value) === '[object ArrayBuffer]'
-  const asBytes = (value: any) => (ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value))
-  const isStream = (value: any) =>
+/** Small helpers the other factories share. */
+export function streamTools() {
+  const isBytes = (value: any): boolean => ArrayBuffer.isView(value) || Object.prototype.toString.call(value) === '[object ArrayBuffer]'
+  const asBytes = (value: any): Uint8Array => (ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value))
+  const isStream = (value: any): boolean =>
     typeof value === 'object' && value !== null && !isBytes(value) && (typeof value[Symbol.asyncIterator] === 'function' || typeof value.getReader === 'function')
+  /** Resolves on the first of these response events, or when the call is aborted. */
   const until = (response: KitResponse, events: string[], signal: AbortSignal) =>
     new Promise<void>((resolve) => {
       if (signal.aborted) return resolve()
       for (const event of events) response.once(event, () => resolve())
       signal.addEventListener('abort', () => resolve(), { once: true })
     })
-
   function iterate(value: any): AsyncIterator<unknown> {
     if (typeof value[Symbol.asyncIterator] === 'function') return value[Symbol.asyncIterator]()
     const reader = value.getReader()
@@ -51,7 +53,14 @@ export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit
       },
     }
   }
+  return { isBytes, asBytes, isStream, until, iterate }
+}
 
+export type StreamTools = ReturnType<typeof streamTools>
+
+/** `settle`: streams a stream-like result to the response (or collects it), or waits for a response still being written. */
+export function createResultPipe(tools: StreamTools, sseEvent: (event: unknown) => string): Pick<StreamKit, 'settle'> {
+  const { isBytes, asBytes, isStream, until, iterate } = tools
   function startHeaders(response: KitResponse, source: any, first: unknown): boolean {
     if (!response.headersSent) {
       const declared = typeof source.contentType === 'string' ? source.contentType : undefined
@@ -67,12 +76,7 @@ export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit
     }
     return sse
   }
-
-  function chunkOf(each: unknown, sse: boolean): string | Uint8Array {
-    if (isBytes(each)) return asBytes(each)
-    if (sse) return sseEvent(each)
-    return typeof each === 'string' ? each : `${JSON.stringify(each)}\n`
-  }
+  const chunkOf = (each: unknown, sse: boolean): string | Uint8Array => (isBytes(each) ? asBytes(each) : sse ? sseEvent(each) : typeof each === 'string' ? each : `${JSON.stringify(each)}\n`)
 
   async function pipe(source: any, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown> {
     const iterator = iterate(source)
@@ -105,87 +109,98 @@ export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit
     if (response && response.headersSent && !response.writableEnded) await until(response, ['finish', 'close'], signal())
     return value
   }
+  return { settle }
+}
 
-  function responseStream(response: KitResponse | undefined, signal: AbortSignal) {
+export interface LambdaStream {
+  /** What a `streamifyResponse` handler gets as its `responseStream`. */
+  stream: any
+  /** Resolves once the handler ended the stream (or the client went away). */
+  finished(): Promise<void>
+  /** What was written, as text, when there is no HTTP response to write to. */
+  text(): string
+}
+
+/** The `responseStream` of a streaming Lambda handler, over the response (or collecting, without one). */
+export function createLambdaStreams(tools: StreamTools): (response: KitResponse | undefined, signal: AbortSignal) => LambdaStream {
+  const { isBytes, asBytes } = tools
+  const PRELUDE = Symbol.for('scraping-run.lambda.http-prelude')
+  const ensureType = (response: KitResponse | undefined) => {
+    if (response && !response.headersSent && response.getHeader('content-type') === undefined) response.setHeader('content-type', 'application/octet-stream')
+  }
+  // What HttpResponseStream.from hands over: status, headers and cookies, before the first byte.
+  const applyPrelude = (response: KitResponse | undefined, prelude: { statusCode?: number; headers?: Record<string, unknown>; cookies?: string[] }) => {
+    if (!response || response.headersSent) return
+    if (prelude.statusCode !== undefined) response.statusCode = Number(prelude.statusCode)
+    for (const [name, value] of Object.entries(prelude.headers ?? {})) response.setHeader(name, String(value))
+    if (Array.isArray(prelude.cookies) && prelude.cookies.length) response.setHeader('set-cookie', prelude.cookies.map(String))
+  }
+  return (response, signal) => {
     const collected: Array<string | Uint8Array> = []
-    const listeners = new Map<string, Array<(...args: unknown[]) => void>>()
+    const listeners = new Map<string, Array<() => void>>()
     let ended = false
     const emit = (event: string) => {
       const list = listeners.get(event) ?? []
       listeners.delete(event)
       for (const listener of list) listener()
     }
-    const ensureType = () => {
-      if (response && !response.headersSent && response.getHeader('content-type') === undefined) response.setHeader('content-type', 'application/octet-stream')
+    const write = (chunk: any): boolean => {
+      if (ended || signal.aborted) return false
+      const data = typeof chunk === 'string' ? chunk : isBytes(chunk) ? asBytes(chunk) : String(chunk)
+      if (!response) return collected.push(data) > 0
+      ensureType(response)
+      return response.write(data)
     }
     const stream: any = {
-      get writable() {
-        return !ended && !signal.aborted
-      },
-      get writableEnded() {
-        return ended
-      },
-      get destroyed() {
-        return signal.aborted
-      },
-      setContentType(type: string) {
-        if (response && !response.headersSent) response.setHeader('content-type', String(type))
-      },
+      get writable() { return !ended && !signal.aborted },
+      get writableEnded() { return ended },
+      get destroyed() { return signal.aborted },
+      setContentType: (type: string) => response && !response.headersSent && response.setHeader('content-type', String(type)),
       write(chunk: any, encoding?: any, callback?: any) {
-        const done = typeof encoding === 'function' ? encoding : callback
-        if (ended || signal.aborted) return false
-        const data = typeof chunk === 'string' ? chunk : isBytes(chunk) ? asBytes(chunk) : String(chunk)
-        let ok = true
-        if (response) {
-          ensureType()
-          ok = response.write(data)
-        } else collected.push(data)
-        if (typeof done === 'function') done()
+        const ok = write(chunk)
+        ;(typeof encoding === 'function' ? encoding : callback)?.()
         return ok
       },
       end(chunk?: any, encoding?: any, callback?: any) {
-        const done = typeof chunk === 'function' ? chunk : typeof encoding === 'function' ? encoding : callback
-        if (chunk !== undefined && typeof chunk !== 'function') stream.write(chunk)
-        if (ended) return stream
-        ended = true
-        if (response && !signal.aborted && !response.writableEnded) {
-          ensureType()
-          response.end()
+        if (chunk !== undefined && typeof chunk !== 'function') write(chunk)
+        if (!ended) {
+          ended = true
+          ensureType(response)
+          if (response && !signal.aborted && !response.writableEnded) response.end()
+          emit('finish')
+          emit('close')
         }
-        emit('finish')
-        emit('close')
-        if (typeof done === 'function') done()
+        ;[chunk, encoding, callback].find((each) => typeof each === 'function')?.()
         return stream
       },
-      on(event: string, listener: (...args: unknown[]) => void) {
+      on(event: string, listener: () => void) {
         if (event === 'drain' && response) response.once('drain', listener)
         else listeners.set(event, [...(listeners.get(event) ?? []), listener])
         return stream
       },
-      [Symbol.for('scraping-run.lambda.http-prelude')](prelude: { statusCode?: number; headers?: Record<string, unknown>; cookies?: string[] }) {
-        if (!response || response.headersSent) return
-        if (prelude.statusCode !== undefined) response.statusCode = Number(prelude.statusCode)
-        for (const [name, value] of Object.entries(prelude.headers ?? {})) response.setHeader(name, String(value))
-        if (Array.isArray(prelude.cookies) && prelude.cookies.length) response.setHeader('set-cookie', prelude.cookies.map(String))
-      },
+      [PRELUDE]: (prelude: any) => applyPrelude(response, prelude ?? {}),
     }
-    stream.once = stream.on
-    stream.addListener = stream.on
+    stream.once = stream.addListener = stream.on
     stream.off = stream.removeListener = () => stream
     signal.addEventListener('abort', () => emit('close'), { once: true })
-    const finished = () => (ended || signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => stream.on('close', resolve)))
-    const text = () => collected.map((each) => (typeof each === 'string' ? each : new TextDecoder().decode(each))).join('')
-    return { stream, finished, text }
+    return {
+      stream,
+      finished: () => (ended || signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => stream.on('close', resolve))),
+      text: () => collected.map((each) => (typeof each === 'string' ? each : new TextDecoder().decode(each))).join(''),
+    }
   }
+}
 
-  async function callLambda(fn: (...args: any[]) => unknown, lambda: PlainLambda, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown> {
+/** `callLambda`: a handler called as Lambda calls it — `(event, context)`, `(event, context, callback)` or streaming. */
+export function createLambdaCaller(streams: ReturnType<typeof createLambdaStreams>): StreamKit['callLambda'] {
+  return async (fn, lambda, response, signal) => {
     const context: Record<string, unknown> = {
       ...lambda.context,
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, lambda.deadline - Date.now()),
     }
     if ((fn as any)[Symbol.for('aws.lambda.runtime.handler.streaming')] === 'response') {
-      const out = responseStream(response, signal())
+      const out = streams(response, signal())
       await fn(lambda.event, out.stream, context)
       // Like Lambda, the stream stays open after the handler returns, until end() (or the client goes away).
       await out.finished()
@@ -208,12 +223,17 @@ export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit
       }
       // A callback-style handler (three parameters) answers through the callback; an async one through its promise.
       if (returned && typeof returned.then === 'function') {
-        returned.then((value: unknown) => {
-          if (value !== undefined || fn.length < 3) callback(null, value)
-        }, (error: unknown) => callback(error ?? new Error('the handler rejected')))
+        returned.then(
+          (value: unknown) => (value !== undefined || fn.length < 3) && callback(null, value),
+          (error: unknown) => callback(error ?? new Error('the handler rejected')),
+        )
       } else if (fn.length < 3) callback(null, returned)
     })
   }
+}
 
-  return { settle, callLambda }
+/** Everything above, put together (the isolate's prelude puts the same pieces together from their source). */
+export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit {
+  const tools = streamTools()
+  return { ...createResultPipe(tools, sseEvent), callLambda: createLambdaCaller(createLambdaStreams(tools)) }
 }

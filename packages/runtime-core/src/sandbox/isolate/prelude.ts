@@ -3,7 +3,7 @@
 // returns the three entry points the host calls: define a module, run a call, abort a call.
 import { awslambda, sse, sseEvent } from '@scraping-run/cloud'
 import { createResponseFacade } from '../response-facade.js'
-import { createStreamKit } from '../stream-kit.js'
+import { createLambdaCaller, createLambdaStreams, createResultPipe, streamTools } from '../stream-kit.js'
 import { WEB_GLOBALS } from './web-globals.js'
 
 const CORE = String.raw`
@@ -371,7 +371,7 @@ function STREAM_SOURCE(): string {
     `const sseEvent = (${sseEvent.toString()})`,
     `const sse = (${sse.toString()})`,
     `const awslambda = FROZEN({ streamifyResponse: (${awslambda.streamifyResponse.toString()}), HttpResponseStream: FROZEN({ from: (${awslambda.HttpResponseStream.from.toString()}) }) })`,
-    `const createStreamKit = (${createStreamKit.toString()})`,
+    `const createStreamKit = (sseEvent) => { const tools = (${streamTools.toString()})(); return { ...(${createResultPipe.toString()})(tools, sseEvent), callLambda: (${createLambdaCaller.toString()})((${createLambdaStreams.toString()})(tools)) } }`,
   ].join('\n')
 }
 
