@@ -24,6 +24,8 @@ export interface PlainLambda {
 }
 
 export interface StreamKit {
+  /** Whether `settle` has anything to do (checked synchronously, so plain results pay no extra await). */
+  pending(value: unknown, response: KitResponse | undefined): boolean
   /** The result as it leaves the sandbox: a stream is written out (or collected without a response). */
   settle(value: unknown, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown>
   callLambda(fn: (...args: unknown[]) => unknown, lambda: PlainLambda, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown>
@@ -59,7 +61,7 @@ export function streamTools() {
 export type StreamTools = ReturnType<typeof streamTools>
 
 /** `settle`: streams a stream-like result to the response (or collects it), or waits for a response still being written. */
-export function createResultPipe(tools: StreamTools, sseEvent: (event: unknown) => string): Pick<StreamKit, 'settle'> {
+export function createResultPipe(tools: StreamTools, sseEvent: (event: unknown) => string): Pick<StreamKit, 'settle' | 'pending'> {
   const { isBytes, asBytes, isStream, until, iterate } = tools
   function startHeaders(response: KitResponse, source: any, first: unknown): boolean {
     if (!response.headersSent) {
@@ -109,7 +111,8 @@ export function createResultPipe(tools: StreamTools, sseEvent: (event: unknown) 
     if (response && response.headersSent && !response.writableEnded) await until(response, ['finish', 'close'], signal())
     return value
   }
-  return { settle }
+  const pending = (value: unknown, response: KitResponse | undefined): boolean => isStream(value) || Boolean(response && response.headersSent && !response.writableEnded)
+  return { settle, pending }
 }
 
 export interface LambdaStream {

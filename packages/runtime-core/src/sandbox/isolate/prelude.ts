@@ -333,7 +333,10 @@ async function run(id, key, plain, flags) {
   let packed
   try {
     if (kind === 'handler') packed = packResult(await kit.callLambda(fn, ctx.lambda || { event: ctx.body ?? {}, context: {}, deadline: Date.now() + 30000 }, ctx.response, signal))
-    else packed = packResult(await kit.settle(await (flags.interceptor ? fn(ctx, next) : fn(ctx)), ctx.response, signal))
+    else {
+      const value = await (flags.interceptor ? fn(ctx, next) : fn(ctx))
+      packed = packResult(kit.pending(value, ctx.response) ? await kit.settle(value, ctx.response, signal) : value)
+    }
   } catch (error) {
     packed = { error: describeError(error) }
   }

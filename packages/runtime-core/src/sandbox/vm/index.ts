@@ -193,7 +193,7 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
           guarded(module.name, () => (call.interceptor ? fn(ctx, () => Promise.resolve(bridge.call(id, 'next', [ctx.patch()]))) : fn(ctx))),
         )
         // Only a stream, or a response still being written, needs more: plain results leave at once.
-        return (typeof value === 'object' && value !== null) || response ? await callScope.run(scope, () => kit.settle(value, response, signal)) : value
+        return kit.pending(value, response) ? await callScope.run(scope, () => kit.settle(value, response, signal)) : value
       } finally {
         signals.close(id)
       }
