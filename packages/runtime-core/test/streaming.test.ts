@@ -86,6 +86,16 @@ export const handler = awslambda.streamifyResponse(async (event: any, responseSt
     source: `import { awslambda as lambda } from '@scraping-run/cloud'
 export const handler = lambda.streamifyResponse(async (event: any, stream: any) => { stream.setContentType('text/plain'); stream.write('via import'); stream.end() })`,
   },
+  {
+    // As in aws-samples' streaming patterns: Node's pipeline() into responseStream (vm only: an isolate has no node:stream).
+    name: 'lambdaPipeline',
+    source: `import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+export const handler = awslambda.streamifyResponse(async (event: any, responseStream: any) => {
+  responseStream.setContentType('text/plain')
+  await pipeline(Readable.from(['piped ', 'through ', 'node']), responseStream)
+})`,
+  },
   { name: 'lambdaCollected', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.invoke("lambdaImported")' },
 ]
 
@@ -119,7 +129,7 @@ async function poll(base: string, until: (state: any) => boolean): Promise<any> 
   return state
 }
 
-describe.each(MATRIX)('streaming: %s', (_label, sandbox, express) => {
+describe.each(MATRIX)('streaming: %s', (label, sandbox, express) => {
   const start = () => serve(express, FUNCTIONS, { executor: { sandbox: sandbox() } })
 
   it('sse() sends each event as it is produced, before the function finishes', async () => {
@@ -207,5 +217,11 @@ describe.each(MATRIX)('streaming: %s', (_label, sandbox, express) => {
     const imported = await fetch(`${served.base}/fn/lambdaImported`)
     expect([imported.headers.get('content-type'), await imported.text()]).toEqual(['text/plain', 'via import'])
     expect(await (await fetch(`${served.base}/fn/lambdaCollected`)).text()).toBe("via import")
+  })
+
+  it.skipIf(!label.startsWith('vmSandbox'))('gives a vm streaming handler a Node Writable, so pipeline() into it works', async () => {
+    served = await start()
+    const response = await fetch(`${served.base}/fn/lambdaPipeline`)
+    expect([response.headers.get('content-type'), await response.text()]).toEqual(['text/plain', 'piped through node'])
   })
 })

@@ -235,8 +235,16 @@ export function createLambdaCaller(streams: ReturnType<typeof createLambdaStream
   }
 }
 
-/** Everything above, put together (the isolate's prelude puts the same pieces together from their source). */
-export function createStreamKit(sseEvent: (event: unknown) => string): StreamKit {
+/**
+ * Everything above, put together (the isolate's prelude puts the same pieces together from their source). `wrap`
+ * turns the response stream into the sandbox's own kind of stream (vm: a Node Writable, so `pipeline()` works).
+ */
+export function createStreamKit(sseEvent: (event: unknown) => string, wrap?: (stream: any, signal: AbortSignal) => any): StreamKit {
   const tools = streamTools()
-  return { ...createResultPipe(tools, sseEvent), callLambda: createLambdaCaller(createLambdaStreams(tools)) }
+  const streams = createLambdaStreams(tools)
+  const wrapped: typeof streams = wrap ? (response, signal) => {
+    const out = streams(response, signal)
+    return { ...out, stream: wrap(out.stream, signal) }
+  } : streams
+  return { ...createResultPipe(tools, sseEvent), callLambda: createLambdaCaller(wrapped) }
 }

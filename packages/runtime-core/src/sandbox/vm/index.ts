@@ -10,6 +10,7 @@ import { copyMeta, selectEntry } from '../entry.js'
 import type { Sandbox, SandboxBridge, SandboxModule } from '../protocol.js'
 import { BackgroundWork } from '../background.js'
 import { createStreamKit, type KitResponse } from '../stream-kit.js'
+import { toNodeWritable } from './writable.js'
 import { CallSignals, VmContext } from './context.js'
 import { createSandboxGlobals, reportRejection } from './globals.js'
 
@@ -34,7 +35,7 @@ interface ModuleInstance {
   loading: boolean
 }
 
-const kit = createStreamKit(cloudModule.sseEvent as (event: unknown) => string)
+const kit = createStreamKit(cloudModule.sseEvent as (event: unknown) => string, toNodeWritable)
 const CLOUD_SPECIFIERS = new Set(['@scraping-run/cloud', '@lafjs/cloud'])
 const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname']
 
