@@ -265,6 +265,21 @@ export function testSandbox(label: string, create: () => any, runtime: SandboxSu
       expect([response.status, response.headers.get('x-made'), await response.text()]).toEqual([201, 'here', 'made'])
     })
 
+    it('streams an async generator result and a streaming Lambda handler, and maps a Lambda result back', async () => {
+      const { base } = await served([
+        { name: 'gen', source: 'export default async function* () { yield "a"; yield new TextEncoder().encode("b") }' },
+        { name: 'events', source: 'import { sse } from "@scraping-run/cloud"\nexport default () => sse(["x", { id: 2, data: { y: 1 } }])' },
+        { name: 'stream', source: 'export const handler = awslambda.streamifyResponse(async (event: any, out: any) => { out.write("s1 "); out.end("s2") })' },
+        { name: 'api', source: 'export const handler = async (event: any) => ({ statusCode: 207, headers: { "x-path": event.rawPath }, body: "ok" })' },
+      ])
+      expect(await (await fetch(`${base}/gen`, { method: 'POST' })).text()).toBe('ab')
+      const events = await fetch(`${base}/events`, { method: 'POST' })
+      expect([events.headers.get('content-type'), await events.text()]).toEqual(['text/event-stream; charset=utf-8', 'data: x\n\nid: 2\ndata: {"y":1}\n\n'])
+      expect(await (await fetch(`${base}/stream`, { method: 'POST' })).text()).toBe('s1 s2')
+      const api = await fetch(`${base}/api/rest`, { method: 'POST' })
+      expect([api.status, api.headers.get('x-path'), await api.text()]).toEqual([207, '/api/rest', 'ok'])
+    })
+
     it.skipIf(hostObjects)('gives a bridged response facade (status, json, cookie, redirect) and no raw request', async () => {
       const { base } = await served([
         { name: 'facade', source: 'export default (ctx: any) => { ctx.response.status(202).cookie("sid", "a b", { httpOnly: true }).json({ request: typeof ctx.request, header: ctx.response.getHeader("content-type") ?? null }) }' },

@@ -96,6 +96,7 @@ export const handler = awslambda.streamifyResponse(async (event: any, responseSt
   await pipeline(Readable.from(['piped ', 'through ', 'node']), responseStream)
 })`,
   },
+  { name: 'unended', source: 'export default (ctx: any) => { ctx.response.write("started") }', timeoutMs: 300 },
   { name: 'lambdaCollected', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.invoke("lambdaImported")' },
 ]
 
@@ -223,5 +224,11 @@ describe.each(MATRIX)('streaming: %s', (label, sandbox, express) => {
     served = await start()
     const response = await fetch(`${served.base}/fn/lambdaPipeline`)
     expect([response.headers.get('content-type'), await response.text()]).toEqual(['text/plain', 'piped through node'])
+  })
+
+  it('ends a stream that outlives its timeoutMs (the connection does not hang)', async () => {
+    served = await start()
+    const response = await fetch(`${served.base}/fn/unended`)
+    expect([response.status, await response.text()]).toEqual([200, 'started'])
   })
 })
