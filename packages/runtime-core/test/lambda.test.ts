@@ -144,4 +144,12 @@ describe.each(MATRIX)('Lambda-style handlers: %s', (_label, sandbox, express) =>
     served = await start()
     expect(await json(await fetch(`${served.base}/fn/caller`))).toEqual({ event: { order: 7 }, remaining: 'number' })
   })
+
+  it('builds the event from the context as interceptors left it', async () => {
+    served = await serve(express, FUNCTIONS, {
+      executor: { sandbox: sandbox(), interceptors: [(ctx: any, next: () => Promise<unknown>) => ((ctx.body = { replaced: true }), next())] },
+    })
+    const response = await fetch(`${served.base}/fn/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"original": 1}' })
+    expect((await json(response)).event.body).toBe('{"replaced":true}')
+  })
 })

@@ -46,7 +46,8 @@ export function lambdaInput(ctx: InvocationContext, init: InvokeInit, target: st
     rawQueryString: at < 0 ? '' : url.slice(at + 1),
     headers: ctx.headers,
     body: ctx.body,
-    ...(init.rawBody ? { rawBody: init.rawBody } : {}),
+    // The bytes as received, unless an interceptor replaced the body.
+    ...(init.rawBody && ctx.body === init.body ? { rawBody: init.rawBody } : {}),
     requestId: ctx.requestId,
     user: ctx.user,
     ...(init.subpath !== undefined ? { proxy: init.subpath } : {}),
