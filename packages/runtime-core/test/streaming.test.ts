@@ -96,6 +96,22 @@ export const handler = awslambda.streamifyResponse(async (event: any, responseSt
   await pipeline(Readable.from(['piped ', 'through ', 'node']), responseStream)
 })`,
   },
+  {
+    // LAF's way: chunkedEncoding, then writes from a callback after the function returned.
+    name: 'chunked',
+    source: 'export default (ctx: any) => { ctx.response.chunkedEncoding = true; ctx.response.setHeader("content-type", "text/plain"); setTimeout(() => { ctx.response.write("later "); ctx.response.end("done") }, 20) }',
+  },
+  {
+    // LAF's file streaming sample: a readable piped into ctx.response, data coming after the function returned (vm).
+    name: 'piped',
+    source: `import { Readable } from 'node:stream'
+export default (ctx: any) => {
+  const source = new Readable({ read() {} })
+  ctx.response.setHeader('content-type', 'text/plain')
+  source.pipe(ctx.response)
+  setTimeout(() => { source.push('piped '); source.push('later'); source.push(null) }, 20)
+}`,
+  },
   { name: 'unended', source: 'export default (ctx: any) => { ctx.response.write("started") }', timeoutMs: 300 },
   { name: 'lambdaCollected', source: 'import cloud from "@scraping-run/cloud"\nexport default () => cloud.invoke("lambdaImported")' },
 ]
@@ -230,5 +246,17 @@ describe.each(MATRIX)('streaming: %s', (label, sandbox, express) => {
     served = await start()
     const response = await fetch(`${served.base}/fn/unended`)
     expect([response.status, await response.text()]).toEqual([200, 'started'])
+  })
+
+  it('waits for a function that set chunkedEncoding (as LAF functions do) to end the response', async () => {
+    served = await start()
+    const response = await fetch(`${served.base}/fn/chunked`)
+    expect([response.status, await response.text()]).toEqual([200, 'later done'])
+  })
+
+  it.skipIf(label !== 'vmSandbox on express 4' && label !== 'vmSandbox on express 5')('waits for a stream piped into the raw ctx.response (LAF file streaming)', async () => {
+    served = await start()
+    const response = await fetch(`${served.base}/fn/piped`)
+    expect([response.status, await response.text()]).toEqual([200, 'piped later'])
   })
 })

@@ -24,10 +24,13 @@ export interface PlainLambda {
 }
 
 export interface StreamKit {
-  /** Whether `settle` has anything to do (checked synchronously, so plain results pay no extra await). */
-  pending(value: unknown, response: KitResponse | undefined): boolean
+  /**
+   * Whether `settle` has anything to do (checked synchronously, so plain results pay no extra await). `streaming`: the
+   * sandbox saw something piped into the response.
+   */
+  pending(value: unknown, response: KitResponse | undefined, streaming?: boolean): boolean
   /** The result as it leaves the sandbox: a stream is written out (or collected without a response). */
-  settle(value: unknown, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown>
+  settle(value: unknown, response: KitResponse | undefined, signal: () => AbortSignal, streaming?: boolean): Promise<unknown>
   callLambda(fn: (...args: unknown[]) => unknown, lambda: PlainLambda, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown>
 }
 
@@ -105,13 +108,16 @@ export function createResultPipe(tools: StreamTools, sseEvent: (event: unknown) 
     return undefined
   }
 
-  async function settle(value: unknown, response: KitResponse | undefined, signal: () => AbortSignal): Promise<unknown> {
+  // The function started the response (or, as LAF functions do, set chunkedEncoding or piped into it) and returned: it
+  // keeps writing until end() (or the client goes away).
+  const open = (response: KitResponse | undefined, streaming?: boolean): boolean =>
+    Boolean(response && !response.writableEnded && (response.headersSent || streaming || (response as { chunkedEncoding?: unknown }).chunkedEncoding === true))
+  async function settle(value: unknown, response: KitResponse | undefined, signal: () => AbortSignal, streaming?: boolean): Promise<unknown> {
     if (isStream(value)) return pipe(value, response, signal)
-    // The function started the response and returned: it keeps writing until end() (or the client goes away).
-    if (response && response.headersSent && !response.writableEnded) await until(response, ['finish', 'close'], signal())
+    if (open(response, streaming)) await until(response!, ['finish', 'close'], signal())
     return value
   }
-  const pending = (value: unknown, response: KitResponse | undefined): boolean => isStream(value) || Boolean(response && response.headersSent && !response.writableEnded)
+  const pending = (value: unknown, response: KitResponse | undefined, streaming?: boolean): boolean => isStream(value) || open(response, streaming)
   return { settle, pending }
 }
 

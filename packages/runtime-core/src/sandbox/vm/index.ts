@@ -190,11 +190,19 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
           const lambda = call.ctx.lambda ?? { event: call.ctx.body ?? {}, context: {}, deadline: Date.now() + limits.timeoutMs }
           return await callScope.run(scope, () => guarded(module.name, () => kit.callLambda(fn, lambda, response, signal)))
         }
-        const value = await callScope.run(scope, () =>
-          guarded(module.name, () => (call.interceptor ? fn(ctx, () => Promise.resolve(bridge.call(id, 'next', [ctx.patch()]))) : fn(ctx))),
-        )
-        // Only a stream, or a response still being written, needs more: plain results leave at once.
-        return kit.pending(value, response) ? await callScope.run(scope, () => kit.settle(value, response, signal)) : value
+        // `stream.pipe(ctx.response)` (LAF's way to stream a file) writes after the function returned: wait for it too.
+        let piped = false
+        const onPipe = () => (piped = true)
+        call.host?.response?.once('pipe', onPipe)
+        try {
+          const value = await callScope.run(scope, () =>
+            guarded(module.name, () => (call.interceptor ? fn(ctx, () => Promise.resolve(bridge.call(id, 'next', [ctx.patch()]))) : fn(ctx))),
+          )
+          // Only a stream, or a response still being written, needs more: plain results leave at once.
+          return kit.pending(value, response, piped) ? await callScope.run(scope, () => kit.settle(value, response, signal, piped)) : value
+        } finally {
+          call.host?.response?.off('pipe', onPipe)
+        }
       } finally {
         signals.close(id)
       }
