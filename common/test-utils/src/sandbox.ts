@@ -73,18 +73,18 @@ export function testSandbox(label: string, create: () => any, runtime: SandboxSu
       expect((await executor.invoke('counter')).data).toBe(1)
     })
 
-    it('selects the entry point: default, then main, then a Lambda handler (reported, not yet run)', async () => {
+    it('selects the entry point: default, then main, then a Lambda handler', async () => {
       const { executor } = executorWith([
         { name: 'both', source: 'export default () => "default"\nexport function main() { return "main" }' },
         { name: 'viaMain', source: 'export async function main(ctx: any) { return ctx.body.x * 2 }' },
         { name: 'cjs', source: 'module.exports = () => "cjs"', language: 'js' },
-        { name: 'lambda', source: 'export const handler = async () => ({ statusCode: 200 })' },
+        { name: 'lambda', source: 'export const handler = async (event: any) => ({ statusCode: 200, event })' },
         { name: 'none', source: 'export const x = 1' },
       ])
       expect((await executor.invoke('both')).data).toBe('default')
       expect((await executor.invoke('viaMain', { body: { x: 21 } })).data).toBe(42)
       expect((await executor.invoke('cjs')).data).toBe('cjs')
-      expect((await executor.invoke('lambda')).error?.code).toBe('UNSUPPORTED_HANDLER')
+      expect((await executor.invoke('lambda', { body: { x: 1 } })).data).toEqual({ statusCode: 200, event: { x: 1 } })
       expect((await executor.invoke('none')).error?.code).toBe('NO_ENTRY_POINT')
       const entries = Object.fromEntries((await executor.describe()).map((info: any) => [info.name, info.entry ?? info.error.code]))
       expect(entries).toEqual({ both: 'default', viaMain: 'main', cjs: 'default', lambda: 'handler', none: 'NO_ENTRY_POINT' })
@@ -263,6 +263,21 @@ export function testSandbox(label: string, create: () => any, runtime: SandboxSu
       ])
       const response = await fetch(`${base}/own`, { method: 'POST' })
       expect([response.status, response.headers.get('x-made'), await response.text()]).toEqual([201, 'here', 'made'])
+    })
+
+    it('streams an async generator result and a streaming Lambda handler, and maps a Lambda result back', async () => {
+      const { base } = await served([
+        { name: 'gen', source: 'export default async function* () { yield "a"; yield new TextEncoder().encode("b") }' },
+        { name: 'events', source: 'import { sse } from "@scraping-run/cloud"\nexport default () => sse(["x", { id: 2, data: { y: 1 } }])' },
+        { name: 'stream', source: 'export const handler = awslambda.streamifyResponse(async (event: any, out: any) => { out.write("s1 "); out.end("s2") })' },
+        { name: 'api', source: 'export const handler = async (event: any) => ({ statusCode: 207, headers: { "x-path": event.rawPath }, body: "ok" })' },
+      ])
+      expect(await (await fetch(`${base}/gen`, { method: 'POST' })).text()).toBe('ab')
+      const events = await fetch(`${base}/events`, { method: 'POST' })
+      expect([events.headers.get('content-type'), await events.text()]).toEqual(['text/event-stream; charset=utf-8', 'data: x\n\nid: 2\ndata: {"y":1}\n\n'])
+      expect(await (await fetch(`${base}/stream`, { method: 'POST' })).text()).toBe('s1 s2')
+      const api = await fetch(`${base}/api/rest`, { method: 'POST' })
+      expect([api.status, api.headers.get('x-path'), await api.text()]).toEqual([207, '/api/rest', 'ok'])
     })
 
     it.skipIf(hostObjects)('gives a bridged response facade (status, json, cookie, redirect) and no raw request', async () => {

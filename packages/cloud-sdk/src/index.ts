@@ -4,6 +4,8 @@ export { cloud, setCloudProvider, getCloudProvider } from './provider.js'
 export type { CloudProviderFactory } from './provider.js'
 export { getToken, parseToken, createTokenHelpers } from './token.js'
 export { CloudError } from './errors.js'
+export { awslambda, sse, sseEvent } from './stream.js'
+export type { AwsLambdaGlobal, LambdaHttpPrelude, LambdaResponseStream, SseEvent, SseStream } from './stream.js'
 export { Aggregation, CollectionReference, command, createDatabase, Db, DbCommand, DocumentReference, Query } from './query/index.js'
 export type {
   AddRes,

@@ -14,6 +14,7 @@ describe('public API', () => {
         'DbCommand',
         'DocumentReference',
         'Query',
+        'awslambda',
         'cloud',
         'command',
         'createDatabase',
@@ -23,6 +24,8 @@ describe('public API', () => {
         'getToken',
         'parseToken',
         'setCloudProvider',
+        'sse',
+        'sseEvent',
       ].sort(),
     )
   })

@@ -36,6 +36,8 @@ export const RUNTIME_ERROR_CODES = [
   'INTERNAL_ERROR',
   'INVALID_SCHEDULE',
   'LEASE_LOST',
+  'INVALID_LAMBDA_RESULT',
+  'INVALID_LAMBDA_CONFIG',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

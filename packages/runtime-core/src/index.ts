@@ -14,6 +14,7 @@ export { isolateSandbox, isolateUnavailableReason } from './sandbox/isolate/inde
 export type { IsolateSandboxOptions } from './sandbox/isolate/index.js'
 export type { IsolateFetchOptions } from './sandbox/isolate/fetch.js'
 export type { ResponseFacade } from './sandbox/response-facade.js'
+export type { LambdaEventVersion } from './triggers/lambda/index.js'
 export { createHttpHandler, TRIGGER_TOKEN_HEADER } from './triggers/http/handler.js'
 export type { HttpHandler, HttpHandlerOptions } from './triggers/http/handler.js'
 export type { CorsOptions } from './triggers/http/cors.js'

@@ -142,6 +142,15 @@ export interface InvokeInit {
   onProgress?: (progress: InvokeProgress) => void
   /** Runs this source instead of the stored one (debug mode); `check` is not called. */
   debugSource?: { source: string; language?: FunctionLanguage }
+  /** The request body's bytes as received (a Lambda-style handler's event carries them as `body`/`isBase64Encoded`). */
+  rawBody?: Uint8Array
+  /**
+   * The HTTP entry point's routing: when no function has this exact name, the longest function name that prefixes the
+   * path (`items` for `items/42`) is called, then `__default__`. The rest of the path is `subpath`.
+   */
+  matchPrefix?: boolean
+  /** The part of the path after the called function's name (`42` for `items/42`); set by `matchPrefix` routing. */
+  subpath?: string
 }
 
 export interface InvokeProgress {
@@ -158,6 +167,8 @@ export interface InvokeResult<T = unknown> {
   /** True when this call had to compile or load the function. */
   cold: boolean
   requestId: string
+  /** An HTTP call of a Lambda-style handler: the event format, so the entry point maps `{statusCode, body, …}` back. */
+  lambda?: 'v1' | 'v2' | 'url'
 }
 
 export type MongoOption = { client: MongoClient; db?: Db | string } | { uri: string; dbName?: string }

@@ -2,6 +2,9 @@
 // start runs — the server block with the function block as functions/hello.ts, answering a real request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getFreePort } from '@scraping-run/test-utils'
+import { createExecutor, createHttpHandler, memoryStore } from '@scraping-run/runtime-core'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { exampleDir, readmeExamples, runExample, typecheck, type ExampleDir, type ReadmeExample } from '../../../common/test-utils/src/readme-examples.js'
 
 const README = new URL('../README.md', import.meta.url)
@@ -39,6 +42,26 @@ describe('README examples', () => {
       expect(await response.json()).toMatchObject({ hello: 'Ada', calls: expect.any(Number), app: 'default' })
     } finally {
       await running.stop()
+    }
+  })
+
+  it('the Lambda and streaming examples answer as documented', { timeout: 60_000 }, async () => {
+    const block = (file: string) => examples.find((example) => example.code.startsWith(`// functions/${file}`))!.code
+    const executor = createExecutor({ store: memoryStore(['orders', 'chat', 'events'].map((name) => ({ name, source: block(`${name}.ts`) }))) })
+    const server = createServer(createHttpHandler(executor))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      expect(await (await fetch(`${base}/orders/42`, { method: 'POST' })).json()).toEqual({ id: '42', by: 'orders' })
+      expect((await fetch(`${base}/orders`, { method: 'OPTIONS' })).status).toBe(204)
+      const chat = await fetch(`${base}/chat`)
+      expect([chat.headers.get('content-type'), await chat.text()]).toEqual(['text/event-stream', 'data: {"token":"Hello"}\n\ndata: {"token":" world"}\n\n'])
+      const events = await fetch(`${base}/events`)
+      expect(await events.text()).toBe('id: 1\nevent: hello\ndata: {"from":"events"}\n\ndata: tick 0\n\ndata: tick 1\n\ndata: tick 2\n\n')
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await executor.close()
     }
   })
 })

@@ -19,6 +19,7 @@ export interface HostBridgeOptions {
   invoke(name: string, init: InvokeInit, depth: number): Promise<InvokeResult>
 }
 
+const GONE = Object.freeze({ statusCode: 200, headersSent: true, writableEnded: true })
 const LEVELS = new Set<string>(['debug', 'info', 'log', 'warn', 'error'])
 
 export interface HostBridge extends SandboxBridge {
@@ -97,7 +98,10 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       return next(patch)
     },
     response(id, [method, ...args]) {
-      const response = frameOf(id, 'response').response
+      const frame = frameOf(id, 'response')
+      const response = frame.response
+      // After the call ended (the client went away, the timeout): writes go nowhere, as on a destroyed response.
+      if (!response && frame.hadResponse) return method === 'drain' ? Promise.resolve(GONE) : GONE
       if (!response) throw new RuntimeError('BAD_REQUEST', 'this invocation has no HTTP response (it was not started by an HTTP request)')
       return applyResponseOp(response, String(method), args)
     },

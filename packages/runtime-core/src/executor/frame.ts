@@ -12,6 +12,7 @@ import type { CallStats, Frame } from './invocations.js'
 export class InvocationFrame implements Frame {
   done = false
   stats: CallStats | undefined
+  readonly hadResponse: boolean
   private lastUser: TokenPayload | null = null
 
   constructor(
@@ -24,7 +25,9 @@ export class InvocationFrame implements Frame {
     private control: StopControl | undefined,
     public response: ServerResponse | undefined,
     private onProgress?: (progress: InvokeProgress) => void,
-  ) {}
+  ) {
+    this.hadResponse = response !== undefined
+  }
 
   /** `ctx.progress(…)` of the function: to the entry point while the call runs, dropped after. */
   progress(progress: InvokeProgress): void {

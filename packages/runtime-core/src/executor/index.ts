@@ -21,6 +21,7 @@ import { InvocationFrame } from './frame.js'
 import { Invocations } from './invocations.js'
 import { plainContext, sandboxCall } from './plain.js'
 import { holdProcessGuard } from './process-guard.js'
+import { lambdaInput } from '../triggers/lambda/index.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
@@ -162,6 +163,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
     let data: unknown
     let error: InvokeResult['error']
+    let lambda: InvokeResult['lambda']
     const restoreMaps: Array<() => void> = []
     try {
       if (closed) throw new RuntimeError('EXECUTOR_CLOSED', 'the executor is closed')
@@ -178,6 +180,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
         if (record instanceof Promise) record = await record
         if (!record) throw new RuntimeError('FUNCTION_NOT_FOUND', `function ${name} not found`)
         target = '__default__'
+        // A Lambda-style __default__ sees the whole path as pathParameters.proxy.
+        if (init.matchPrefix) init = { ...init, subpath: name }
       }
       if (record && init.check) init.check(record)
       const limits = { timeoutMs: record?.timeoutMs ?? defaultTimeoutMs }
@@ -185,14 +189,21 @@ export function createExecutor(options: ExecutorOptions): Executor {
 
       const final = (ctx: InvocationContext): Promise<unknown> => {
         const sandboxed = sandboxCall(mainId, plainContext(ctx), init, hostObjects)
+        const go = (module: SandboxModule): Promise<unknown> => {
+          // A Lambda-style handler gets its event (built here, from the context as interceptors left it) and context.
+          if (module.entry === 'handler') {
+            const input = lambdaInput(ctx, init, target === '__default__' ? target : name, module.meta, limits.timeoutMs)
+            sandboxed.ctx.lambda = input.lambda
+            lambda = input.version
+          }
+          return sandbox.run(module, sandboxed, limits, callBridge)
+        }
         if (init.debugSource) {
           cold = true
-          return cache
-            .transient(name, init.debugSource.source, init.debugSource.language, callBridge, restoreMaps)
-            .then((module) => sandbox.run(module, sandboxed, limits, callBridge))
+          return cache.transient(name, init.debugSource.source, init.debugSource.language, callBridge, restoreMaps).then(go)
         }
         const module = load(target)
-        return module instanceof Promise ? module.then((loaded) => sandbox.run(loaded, sandboxed, limits, callBridge)) : sandbox.run(module, sandboxed, limits, callBridge)
+        return module instanceof Promise ? module.then(go) : go(module)
       }
       const links: Interceptor[] = interceptors.length ? [...interceptors] : []
       let interceptorRecord = target === '__interceptor__' ? undefined : cache.recordFast('__interceptor__')
@@ -215,7 +226,26 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const status = error ? 'error' : 'ok'
       writeLog(options, { functionName: name, requestId, trigger: call.trigger, cold, startedAt: new Date(performance.timeOrigin + started), durationMs, status, ...(error ? { error } : {}), logs, ...traceparentOf(init), ...statsOf(frame) })
     }
-    return error ? { error, durationMs, logs, cold, requestId } : { data, durationMs, logs, cold, requestId }
+    if (error) return { error, durationMs, logs, cold, requestId }
+    return lambda ? { data, durationMs, logs, cold, requestId, lambda } : { data, durationMs, logs, cold, requestId }
+  }
+
+  /** HTTP routing: the exact name, else the longest function name that prefixes the path (`items` for `items/42`). */
+  async function routed(name: string, init: InvokeInit): Promise<InvokeResult> {
+    if (!init.matchPrefix || !name.includes('/') || init.debugSource) return run(name, init, 0)
+    const exists = async (candidate: string) => !invalidNameReason(candidate) && Boolean(await cache.recordFast(candidate))
+    try {
+      if (!(await exists(name))) {
+        const parts = name.split('/')
+        for (let cut = parts.length - 1; cut > 0; cut--) {
+          const prefix = parts.slice(0, cut).join('/')
+          if (await exists(prefix)) return run(prefix, { ...init, subpath: parts.slice(cut).join('/') }, 0)
+        }
+      }
+    } catch {
+      // A store that fails here fails the same way in run(), which reports it.
+    }
+    return run(name, init, 0)
   }
 
   /** The `__interceptor__` function as one more link: its `next` (a bridge op) runs the rest with what it changed. */
@@ -232,7 +262,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   return {
     store,
     sandbox,
-    invoke: (name, init) => run(name, init ?? {}, 0) as Promise<InvokeResult<any>>,
+    invoke: (name, init) => (init?.matchPrefix ? routed(name, init) : run(name, init ?? {}, 0)) as Promise<InvokeResult<any>>,
     describe: (name?: string): Promise<FunctionInfo[]> => describeFunctions(store, cache, bridge, name),
     use(interceptor) {
       if (typeof interceptor !== 'function') throw new RuntimeError('BAD_REQUEST', 'use(interceptor) expects a function (ctx, next) => result')

@@ -9,6 +9,8 @@ export interface Frame {
   readonly user: TokenPayload | null
   readonly depth: number
   readonly response?: ServerResponse | undefined
+  /** The call was started by an HTTP request (its response is let go of when it ends). */
+  readonly hadResponse?: boolean
   readonly done: boolean
   log: ConsoleBridge
   /** The caller-side signal nested `cloud.invoke` calls inherit (undefined once the call ended). */

@@ -3,7 +3,8 @@ import { RuntimeError } from '../errors.js'
 import type { ResponseState } from '../sandbox/protocol.js'
 
 /** Applies one `response` op of a sandbox's facade to the real response; returns the state the facade mirrors. */
-export function applyResponseOp(res: ServerResponse, method: string, args: unknown[]): ResponseState {
+export function applyResponseOp(res: ServerResponse, method: string, args: unknown[]): ResponseState | Promise<ResponseState> {
+  if (method === 'drain') return drained(res)
   const ended = res.writableEnded
   switch (method) {
     case 'status':
@@ -40,7 +41,27 @@ export function applyResponseOp(res: ServerResponse, method: string, args: unkno
     default:
       throw new RuntimeError('BAD_REQUEST', `ctx.response has no method ${JSON.stringify(method)}`)
   }
-  return { statusCode: res.statusCode, headersSent: res.headersSent, writableEnded: res.writableEnded }
+  return stateOf(res)
+}
+
+function stateOf(res: ServerResponse): ResponseState {
+  const state: ResponseState = { statusCode: res.statusCode, headersSent: res.headersSent, writableEnded: res.writableEnded }
+  if (res.writableNeedDrain && !res.destroyed) state.needDrain = true
+  return state
+}
+
+/** Resolves once the response's buffer drained, or at once when it need not (or the client went away). */
+function drained(res: ServerResponse): Promise<ResponseState> {
+  if (!res.writableNeedDrain || res.destroyed) return Promise.resolve(stateOf(res))
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve(stateOf(res))
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }
 
 function statusCode(value: unknown): number {

@@ -43,6 +43,8 @@ export interface PlainContext {
   trigger: Trigger
   env: Record<string, string | undefined>
   files?: PlainFile[]
+  /** Set when the module's entry is a Lambda-style `handler`: the event, the context's data and the call's deadline. */
+  lambda?: { event: unknown; context: Record<string, unknown>; deadline: number }
 }
 
 /**
@@ -83,7 +85,8 @@ export interface SandboxLimits {
  * - `uncaught` [error] → nothing: an error thrown in one of the function's callbacks; it fails the invocation while that
  *   runs, and is logged under the function's name after it ended
  * - `next` [] → what the rest of the interceptor chain returned
- * - `response` [method, ...args] → the response facade's state after the call ({statusCode, headersSent, writableEnded})
+ * - `response` [method, ...args] → the response facade's state after the call ({statusCode, headersSent, writableEnded,
+ *   needDrain}); ['drain'] resolves with it once the response drained (or closed)
  * - `mongo` [] → the native `{client, db}` for `hostObjects` sandboxes; [action, …] → a collection call as data for others
  * - `progress` [progress, total?, message?] → nothing: `ctx.progress(…)`, to the entry point (MCP progress notifications)
  * - `stats` [{isolate: 'new' | 'warm', usedBytes, limitBytes?}] → nothing: what the call cost, for the invocation log
@@ -120,4 +123,6 @@ export interface ResponseState {
   statusCode: number
   headersSent: boolean
   writableEnded: boolean
+  /** The last write filled the socket's buffer: wait for 'drain' (the `response` op `['drain']` resolves then). */
+  needDrain?: boolean
 }

@@ -20,19 +20,47 @@ export interface ResponseFacade {
   redirect(statusOrUrl: number | string, url?: string): void
   cookie(name: string, value: string, options?: Record<string, unknown>): ResponseFacade
   clearCookie(name: string, options?: Record<string, unknown>): ResponseFacade
+  /** `'drain'` after a `write()` that returned false; `'finish'`/`'close'` once the response is ended. */
+  once(event: 'drain' | 'finish' | 'close', listener: () => void): ResponseFacade
+  on(event: 'drain' | 'finish' | 'close', listener: () => void): ResponseFacade
 }
 
 type Send = (method: string, args: unknown[]) => ResponseState
+type SendAsync = (method: string, args: unknown[]) => Promise<ResponseState>
 
 /**
  * A response facade over the bridge: headers are mirrored here so reads need no round trip; every change is one
  * `response` op. It holds no host object, so an isolate can run the same code.
  */
-export function createResponseFacade(send: Send): ResponseFacade {
+export function createResponseFacade(send: Send, sendAsync?: SendAsync): ResponseFacade {
   const headers = new Map<string, string | number | string[]>()
   let state: ResponseState = { statusCode: 200, headersSent: false, writableEnded: false }
+  let ending: Array<() => void> = []
   const op = (method: string, ...args: unknown[]): void => {
     state = send(method, args)
+    if (state.writableEnded && ending.length) {
+      const listeners = ending
+      ending = []
+      for (const listener of listeners) listener()
+    }
+  }
+  // 'drain' asks the host to wait for the real response's drain (one async op); 'finish'/'close' fire on the op that ends it.
+  const listen = (event: string, listener: () => void): ResponseFacade => {
+    if (event === 'drain') {
+      if (!sendAsync || !state.needDrain) queueMicrotask(listener)
+      else
+        sendAsync('drain', []).then(
+          (next) => {
+            state = next
+            listener()
+          },
+          () => listener(),
+        )
+    } else if (event === 'finish' || event === 'close') {
+      if (state.writableEnded) queueMicrotask(listener)
+      else ending.push(listener)
+    }
+    return facade
   }
   const facade: ResponseFacade = {
     get statusCode() {
@@ -72,7 +100,7 @@ export function createResponseFacade(send: Send): ResponseFacade {
     type: (contentType) => facade.setHeader('content-type', contentType.includes('/') ? contentType : `application/${contentType}`),
     write(chunk) {
       op('write', chunk)
-      return true
+      return !state.needDrain
     },
     end(chunk) {
       op('end', ...(chunk === undefined ? [] : [chunk]))
@@ -99,6 +127,8 @@ export function createResponseFacade(send: Send): ResponseFacade {
       op('cookie', name, '', { ...(options ?? {}), expires: new Date(0).toUTCString() })
       return facade
     },
+    once: listen,
+    on: listen,
   }
   return facade
 }

@@ -211,9 +211,6 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
     async run(module, call: SandboxCall, limits, bridge) {
       const pool = pools.get(`${module.name}@${module.hash}`)
       if (!pool) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
-      if (module.entry === 'handler') {
-        throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
-      }
       const worker = await pool.acquire()
       const id = call.invocationId
       const deadline = Date.now() + limits.timeoutMs

@@ -1,7 +1,9 @@
 // The code that boots every isolate. It runs inside the isolate, in strict mode, as the body of a closure whose only
 // argument is the host bridge (`$0`, an ivm.Reference): it stays in this closure, so user code never reaches a Reference or a host function. It installs the globals functions expect and
 // returns the three entry points the host calls: define a module, run a call, abort a call.
+import { awslambda, sse, sseEvent } from '@scraping-run/cloud'
 import { createResponseFacade } from '../response-facade.js'
+import { createLambdaCaller, createLambdaStreams, createResultPipe, streamTools } from '../stream-kit.js'
 import { WEB_GLOBALS } from './web-globals.js'
 
 const CORE = String.raw`
@@ -206,7 +208,9 @@ function collection(name) {
 }
 const mongo = FROZEN({ db: FROZEN({ collection: (name) => collection(String(name)), get databaseName() { return callSync('mongo', ['databaseName']) } }), ObjectId })
 globalThis.ObjectId = ObjectId
-const cloudModule = FROZEN({ default: cloud, cloud, __esModule: true })
+globalThis.awslambda = awslambda
+const cloudModule = FROZEN({ default: cloud, cloud, sse, sseEvent, awslambda, __esModule: true })
+const kit = createStreamKit(sseEvent)
 globalThis.process = FROZEN({ get env() { return callSync('env', []).env }, nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)), platform: 'isolate', version: 'isolate', versions: FROZEN({}) })
 
 // The query builder runs on the host; here each chain is recorded and replayed there by its terminal call.
@@ -307,7 +311,7 @@ function load(key, imports) {
   const exports = instantiate(key, imports, [])
   const entry = selectEntry(exports)
   if (!entry) { const e = new Error(key.slice(0, key.lastIndexOf('@')) + ' has no entry point: export a default function or a function named main'); e.code = 'NO_ENTRY_POINT'; throw e }
-  entries.set(key, entry[1])
+  entries.set(key, entry)
   let meta
   try { meta = exports.meta === undefined || typeof exports.meta === 'function' ? undefined : JSON.stringify(exports.meta) } catch (e) { meta = undefined }
   return { entry: entry[0], meta }
@@ -316,18 +320,23 @@ function load(key, imports) {
 const signals = new Map()
 async function run(id, key, plain, flags) {
   current = id
-  const fn = entries.get(key)
+  const [kind, fn] = entries.get(key)
   const controller = new AbortController()
   signals.set(id, controller)
   // ctx.waitUntil work keeps this call (and its timers) alive after the result; the host waits for drain(id).
   const waits = []
   const waitUntil = (work) => { waits.push(Promise.resolve(work).then(() => undefined, (error) => tell('log', ['error', 'waitUntil work failed: ' + format(error, 0)]))) }
   const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]), waitUntil }
-  if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]))
+  if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]), (method, args) => callAsync('response', [method, ...args]))
   const next = () => callAsync('next', [{ body: ctx.body, query: ctx.query, headers: ctx.headers, user: ctx.user }])
+  const signal = () => controller.signal
   let packed
   try {
-    packed = packResult(await (flags.interceptor ? fn(ctx, next) : fn(ctx)))
+    if (kind === 'handler') packed = packResult(await kit.callLambda(fn, ctx.lambda || { event: ctx.body ?? {}, context: {}, deadline: Date.now() + 30000 }, ctx.response, signal))
+    else {
+      const value = await (flags.interceptor ? fn(ctx, next) : fn(ctx))
+      packed = packResult(kit.pending(value, ctx.response) ? await kit.settle(value, ctx.response, signal) : value)
+    }
   } catch (error) {
     packed = { error: describeError(error) }
   }
@@ -357,7 +366,17 @@ return FROZEN({
 `
 
 /** The closure body the host evaluates once per isolate: `$0` is the bridge Reference. */
-export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\n${CORE}\n${WEB_GLOBALS}\n${RUNTIME}`
+export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\n${CORE}\n${WEB_GLOBALS}\n${STREAM_SOURCE()}\n${RUNTIME}`
+
+/** The streaming helpers (cloud SDK's sse/sseEvent/awslambda and the stream kit), evaluated inside the isolate. */
+function STREAM_SOURCE(): string {
+  return [
+    `const sseEvent = (${sseEvent.toString()})`,
+    `const sse = (${sse.toString()})`,
+    `const awslambda = FROZEN({ streamifyResponse: (${awslambda.streamifyResponse.toString()}), HttpResponseStream: FROZEN({ from: (${awslambda.HttpResponseStream.from.toString()}) }) })`,
+    `const createStreamKit = (sseEvent) => { const tools = (${streamTools.toString()})(); return { ...(${createResultPipe.toString()})(tools, sseEvent), callLambda: (${createLambdaCaller.toString()})((${createLambdaStreams.toString()})(tools)) } }`,
+  ].join('\n')
+}
 
 /** The facade factory's own source, evaluated inside the isolate (it uses no import and no host object). */
 function RESPONSE_FACADE_SOURCE(): string {

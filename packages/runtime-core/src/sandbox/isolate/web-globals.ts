@@ -346,4 +346,47 @@ function splitOnce(text, separator) {
   return at < 0 ? [text] : [text.slice(0, at), text.slice(at + 1)]
 }
 globalThis.URL = URL
+
+// ReadableStream for the common case (a function returns one to stream it): start/pull/cancel, a default reader, async
+// iteration. Chunks are whatever the source enqueues; no byte streams, no tee, no pipeTo.
+class ReadableStream {
+  #queue = []; #waiting = []; #done = false; #error; #source; #pulling = false; #controller
+  constructor(source = {}) {
+    this.#source = source
+    const controller = {
+      enqueue: (chunk) => { const next = this.#waiting.shift(); if (next) next.resolve({ value: chunk, done: false }); else this.#queue.push(chunk) },
+      close: () => { this.#done = true; for (const next of this.#waiting.splice(0)) next.resolve({ value: undefined, done: true }) },
+      error: (error) => { this.#error = error === undefined ? new Error('stream errored') : error; for (const next of this.#waiting.splice(0)) next.reject(this.#error) },
+      get desiredSize() { return 1 },
+    }
+    this.#controller = controller
+    if (typeof source.start === 'function') Promise.resolve(source.start(controller)).catch(controller.error)
+  }
+  get locked() { return false }
+  #read() {
+    if (this.#error) return Promise.reject(this.#error)
+    if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift(), done: false })
+    if (this.#done) return Promise.resolve({ value: undefined, done: true })
+    const pending = new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }))
+    if (typeof this.#source.pull === 'function' && !this.#pulling) {
+      this.#pulling = true
+      Promise.resolve(this.#source.pull(this.#controller)).then(() => { this.#pulling = false }, this.#controller.error)
+    }
+    return pending
+  }
+  async cancel(reason) { this.#done = true; this.#queue = []; if (typeof this.#source.cancel === 'function') await this.#source.cancel(reason) }
+  getReader() {
+    return { read: () => this.#read(), cancel: (reason) => this.cancel(reason), releaseLock() {}, closed: Promise.resolve() }
+  }
+  async *[Symbol.asyncIterator]() {
+    try {
+      for (;;) { const step = await this.#read(); if (step.done) return; yield step.value }
+    } finally { if (!this.#done) await this.cancel() }
+  }
+  static from(iterable) {
+    const iterator = (iterable[Symbol.asyncIterator] || iterable[Symbol.iterator]).call(iterable)
+    return new ReadableStream({ async pull(c) { const step = await iterator.next(); if (step.done) c.close(); else c.enqueue(step.value) }, cancel: () => iterator.return && iterator.return() })
+  }
+}
+globalThis.ReadableStream = ReadableStream
 `

@@ -89,7 +89,10 @@ export class VmContext {
       if (call.host.response) this.response = call.host.response
     } else if (call.response && facade) {
       const id = call.invocationId
-      this.response = createResponseFacade((method, args) => bridge.call(id, 'response', [method, ...args]) as never)
+      this.response = createResponseFacade(
+        (method, args) => bridge.call(id, 'response', [method, ...args]) as never,
+        (method, args) => Promise.resolve(bridge.call(id, 'response', [method, ...args]) as never),
+      )
     }
   }
 

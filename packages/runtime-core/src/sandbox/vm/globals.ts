@@ -1,3 +1,4 @@
+import { awslambda } from '@scraping-run/cloud'
 import { callScope as scope } from '../../scope.js'
 import type { LogLevel } from '../../types.js'
 
@@ -16,6 +17,8 @@ export function createSandboxGlobals(): Record<string, unknown> {
     const value = (globalThis as Record<string, unknown>)[name]
     if (value !== undefined) globals[name] = value
   }
+  // As on Lambda's Node runtime, a global in the function's scope (also importable from '@scraping-run/cloud').
+  globals.awslambda = awslambda
   // A throw inside a timer callback would be an uncaught exception and take the host down: report it as the
   // invocation's console.error instead (the callback still runs in the invocation's async context).
   const guard =

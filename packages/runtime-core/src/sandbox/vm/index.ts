@@ -9,6 +9,8 @@ import { createBridgedCloud } from '../bridged-cloud.js'
 import { copyMeta, selectEntry } from '../entry.js'
 import type { Sandbox, SandboxBridge, SandboxModule } from '../protocol.js'
 import { BackgroundWork } from '../background.js'
+import { createStreamKit, type KitResponse } from '../stream-kit.js'
+import { toNodeWritable } from './writable.js'
 import { CallSignals, VmContext } from './context.js'
 import { createSandboxGlobals, reportRejection } from './globals.js'
 
@@ -33,6 +35,7 @@ interface ModuleInstance {
   loading: boolean
 }
 
+const kit = createStreamKit(cloudModule.sseEvent as (event: unknown) => string, toNodeWritable)
 const CLOUD_SPECIFIERS = new Set(['@scraping-run/cloud', '@lafjs/cloud'])
 const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname']
 
@@ -175,17 +178,31 @@ export function vmSandbox(options: VmSandboxOptions = {}): Sandbox {
       // The module object load() returned is the usual key (no string to build per call); a copy finds it by name@hash.
       const entry = byModule.get(module) ?? entries.get(`${module.name}@${module.hash}`)
       if (!entry) throw new RuntimeError('FUNCTION_NOT_FOUND', `${module.name} is not loaded in this sandbox (it was unloaded)`)
-      if (entry.kind === 'handler') {
-        throw new RuntimeError('UNSUPPORTED_HANDLER', `${module.name} exports a Lambda-style handler(event, context); those are not supported yet — export default async function (ctx) instead`)
-      }
       const id = call.invocationId
       const ctx = new VmContext(call, signals, bridge, !hostObjects, (id, work) => background.track(id, work, limits.timeoutMs, bridge))
       const fn = entry.fn
+      const scope = { invocationId: id, bridge }
+      const response = ctx.response as KitResponse | undefined
+      const signal = () => ctx.signal
       signals.open(id)
       try {
-        return await callScope.run({ invocationId: id, bridge }, () =>
-          guarded(module.name, () => (call.interceptor ? fn(ctx, () => Promise.resolve(bridge.call(id, 'next', [ctx.patch()]))) : fn(ctx))),
-        )
+        if (entry.kind === 'handler') {
+          const lambda = call.ctx.lambda ?? { event: call.ctx.body ?? {}, context: {}, deadline: Date.now() + limits.timeoutMs }
+          return await callScope.run(scope, () => guarded(module.name, () => kit.callLambda(fn, lambda, response, signal)))
+        }
+        // `stream.pipe(ctx.response)` (LAF's way to stream a file) writes after the function returned: wait for it too.
+        let piped = false
+        const onPipe = () => (piped = true)
+        call.host?.response?.once('pipe', onPipe)
+        try {
+          const value = await callScope.run(scope, () =>
+            guarded(module.name, () => (call.interceptor ? fn(ctx, () => Promise.resolve(bridge.call(id, 'next', [ctx.patch()]))) : fn(ctx))),
+          )
+          // Only a stream, or a response still being written, needs more: plain results leave at once.
+          return kit.pending(value, response, piped) ? await callScope.run(scope, () => kit.settle(value, response, signal, piped)) : value
+        } finally {
+          call.host?.response?.off('pipe', onPipe)
+        }
       } finally {
         signals.close(id)
       }

@@ -7,6 +7,8 @@ import { RuntimeError } from '../../errors.js'
 export interface ParsedBody {
   body: unknown
   files?: UploadedFile[]
+  /** The bytes as received (not for multipart, which is streamed into files). */
+  raw?: Uint8Array
 }
 
 /** `'10mb'`, `'256kb'`, `1024` → bytes. */
@@ -44,16 +46,16 @@ export async function readBody(req: IncomingMessage & { body?: unknown; _body?: 
   const raw = await readRawBody(req, limit, bodyError)
   const mime = type.split(';')[0]!.trim()
   if (mime === 'application/json' || mime.endsWith('+json')) {
-    if (raw.length === 0) return { body: undefined }
+    if (raw.length === 0) return { body: undefined, raw }
     try {
-      return { body: JSON.parse(raw.toString('utf8')) }
+      return { body: JSON.parse(raw.toString('utf8')), raw }
     } catch (error) {
       throw new RuntimeError('BAD_REQUEST', `malformed JSON body: ${(error as Error).message}`, { cause: error })
     }
   }
-  if (mime === 'application/x-www-form-urlencoded') return { body: formToObject(new URLSearchParams(raw.toString('utf8'))) }
-  if (mime.startsWith('text/') || mime === 'application/xml') return { body: raw.toString('utf8') }
-  return { body: raw }
+  if (mime === 'application/x-www-form-urlencoded') return { body: formToObject(new URLSearchParams(raw.toString('utf8'))), raw }
+  if (mime.startsWith('text/') || mime === 'application/xml') return { body: raw.toString('utf8'), raw }
+  return { body: raw, raw }
 }
 
 function formToObject(entries: Iterable<[string, string]>): Record<string, string | string[]> {

@@ -6,6 +6,7 @@ import type { Executor, FunctionRecord, InvokeInit } from '../../types.js'
 import { parseBytes, readBody } from './body.js'
 import { applyCors, type CorsOptions } from './cors.js'
 import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKEN_HEADER, decodeDebugSource, encodeDebugLogs } from './debug.js'
+import { sendLambdaResult } from '../lambda/index.js'
 import { sendError, sendResult } from './respond.js'
 import { createOpenApiRoute, type OpenApiRouteOptions } from '../../openapi/route.js'
 
@@ -109,6 +110,8 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
     const user = bearerUser(req)
     const result = await executor.invoke(name, {
       body: parsed.body,
+      ...(parsed.raw ? { rawBody: parsed.raw } : {}),
+      matchPrefix: true,
       ...(parsed.files ? { files: parsed.files } : {}),
       query: queryAt < 0 ? {} : typeof req.query === 'object' && req.query !== null ? (req.query as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(rawUrl.slice(queryAt + 1))),
       headers: req.headers,
@@ -133,8 +136,10 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
     }
     if (result.error) return sendError(res, result.error, requestId, debug)
     try {
-      sendResult(res, result.data, requestId, debug)
+      if (result.lambda) sendLambdaResult(res, result.data, result.lambda)
+      else sendResult(res, result.data, requestId, debug)
     } catch (error) {
+      if (RuntimeError.is(error, 'INVALID_LAMBDA_RESULT')) return sendError(res, toError(error), requestId, debug)
       // A result that throws when looked at (a Proxy, a getter): the function's failure, answered as such.
       sendError(res, { code: 'FUNCTION_ERROR', message: `the function returned a value that cannot be sent: ${toError(error).message}` }, requestId, debug)
     }

@@ -10,6 +10,8 @@ const STATUS: Record<string, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   OVERLOADED: 503,
+  // API Gateway's answer to a malformed proxy result.
+  INVALID_LAMBDA_RESULT: 502,
 }
 
 export function statusFor(code: string): number {
