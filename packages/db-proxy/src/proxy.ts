@@ -18,6 +18,12 @@ export interface DbProxyOptions {
   limits?: Partial<DbProxyLimits>
   /** `tenant(req, info) → dbName`: picks the database for a request, so one proxy serves one database per tenant. */
   tenant?: TenantResolver
+  /**
+   * LAF's profile, for a migrated LAF app (default false): added documents get hex-string `_id`s, an `_id` given as hex or
+   * ObjectId matches both forms, a multi add answers `_id` as `{0: id, …}`, a database error answers 200 with `error` (as
+   * LAF's proxy does), and conditions also see the user's fields at top level (`uid == query.author`).
+   */
+  laf?: boolean
 }
 
 export interface DbProxy {
@@ -35,7 +41,10 @@ export interface DbProxy {
 const TENANT_NAME = /^[A-Za-z0-9_-]{1,63}$/
 const RESERVED_DBS = new Set(['admin', 'local', 'config'])
 
-function errorResult(error: unknown): HandleResult {
+function errorResult(error: unknown, laf: boolean): HandleResult {
+  // LAF's proxy answers a failed query with 200 {code, error}: its clients read `error` from the body, and axios (in
+  // laf-client-sdk) would throw on a 500.
+  if (laf && DbProxyError.is(error, 'DATABASE_ERROR')) return { status: 200, body: { code: error.code, error: error.message } }
   if (DbProxyError.is(error)) {
     // A duplicate key is the client's conflict, not a server fault.
     const duplicate = error.code === 'DATABASE_ERROR' && (error.cause as { code?: number } | undefined)?.code === 11000
@@ -49,6 +58,7 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     throw new DbProxyError('INVALID_ARGUMENT', 'createDbProxy({db}) needs a Db from the official mongodb driver (client.db(name))')
   }
   const limits = resolveLimits(options.limits)
+  const laf = options.laf === true
   const validators = new Map<string, CustomValidator>()
   let store = createPolicyStore(options.policies, validators)
   const injector: Injector = options.injector ?? ((user) => (user && typeof user === 'object' ? user : {}))
@@ -59,7 +69,7 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     let accessor = accessors.get(db.databaseName)
     if (!accessor) {
       if (accessors.size >= 1000) accessors.clear()
-      accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits)))
+      accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits, { laf })))
     }
     return accessor
   }
@@ -93,12 +103,12 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
         const rawAuth = await injector(user ?? null, { policy: policyName, request })
         const auth = Object.freeze({ ...(rawAuth && typeof rawAuth === 'object' ? rawAuth : {}) })
 
-        const violations = await authorize(policy, policyName, request, auth, db)
+        const violations = await authorize(policy, policyName, request, auth, db, laf)
         if (violations.length > 0) return { status: 403, body: { code: 'permission denied', error: violations } }
         const data = await accessorFor(db).execute(request)
         return { status: 200, body: { code: 0, data } }
       } catch (error) {
-        return errorResult(error)
+        return errorResult(error, laf)
       }
     },
     register(name, validator) {
