@@ -7,7 +7,7 @@ import { RuntimeError, toInvokeError } from '../errors.js'
 import { invalidNameReason } from '../names.js'
 import { createServices, installProvider } from '../provider.js'
 import { createBridgedCloud } from '../sandbox/bridged-cloud.js'
-import type { SandboxBridge, SandboxModule } from '../sandbox/protocol.js'
+import type { SandboxBridge, SandboxCall, SandboxModule } from '../sandbox/protocol.js'
 import { vmSandbox } from '../sandbox/vm/index.js'
 import { callScope } from '../scope.js'
 import { SourceMaps } from '../sourcemap.js'
@@ -21,6 +21,7 @@ import { InvocationFrame } from './frame.js'
 import { Invocations } from './invocations.js'
 import { plainContext, sandboxCall } from './plain.js'
 import { holdProcessGuard } from './process-guard.js'
+import { lafCall } from '../laf/context.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
@@ -52,12 +53,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
     env,
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
     hostObjects: sandbox.capabilities.hostObjects,
+    laf: options.laf === true,
     // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
     invoke: (name, init, depth) => run(name, init, depth, true),
   })
   // Host code that imports `cloud` outside any function gets the same SDK, resolved through this executor's bridge.
   const hostBridge: SandboxBridge = { call: (id, op, args) => (callScope.getStore()?.bridge ?? bridge).call(id, op, args) }
   const uninstall = installProvider(createBridgedCloud(() => callScope.getStore()?.invocationId ?? '', hostBridge, { hostObjects: true }))
+  const profile = options.laf === true ? lafCall : (call: SandboxCall) => call
   const releaseGuard = options.guardProcess === false ? () => undefined : holdProcessGuard()
   let closed = false
 
@@ -184,7 +187,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const hostObjects = sandbox.capabilities.hostObjects
 
       const final = (ctx: InvocationContext): Promise<unknown> => {
-        const sandboxed = sandboxCall(mainId, plainContext(ctx), init, hostObjects)
+        const sandboxed = profile(sandboxCall(mainId, plainContext(ctx), init, hostObjects))
         if (init.debugSource) {
           cold = true
           return cache
@@ -224,7 +227,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const module = await load()
       const id = invocations.open({ frame: call.frame, next: (patch) => (applyPatch(ctx as unknown as InvocationContext, patch), next()) })
       call.callIds.push(id)
-      const sandboxed = { ...sandboxCall(id, plainContext(ctx as unknown as InvocationContext), init, sandbox.capabilities.hostObjects), interceptor: true }
+      const sandboxed = { ...profile(sandboxCall(id, plainContext(ctx as unknown as InvocationContext), init, sandbox.capabilities.hostObjects)), interceptor: true }
       return sandbox.run(module, sandboxed, limits, call.callBridge)
     }
   }

@@ -43,6 +43,8 @@ export interface PlainContext {
   trigger: Trigger
   env: Record<string, string | undefined>
   files?: PlainFile[]
+  /** More fields the sandbox sets on `ctx` as they are (the LAF profile's `__function_name`, `auth`, a plain `request`). */
+  extra?: Record<string, unknown>
 }
 
 /**
