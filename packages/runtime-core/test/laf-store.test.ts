@@ -102,6 +102,14 @@ describe('a LAF database served with the profile', () => {
     expect((await store.get('hello'))?.description).toBe('hello (from LAF)')
   })
 
+  it('an empty methods list answers no HTTP method, as on LAF, but a trigger token still runs it', async () => {
+    await db.collection('__functions__').insertOne(lafFunction('cron-only', 'export default async () => "ticked"', []))
+    const status = await eventually(async () => (await fetch(`${base}/cron-only`, { method: 'POST' })).status, (value) => value === 405)
+    expect(status).toBe(405)
+    const triggered = await fetch(`${base}/cron-only`, { method: 'POST', headers: { 'x-laf-trigger-token': executor.getToken({ type: 'trigger' }) } })
+    expect(await triggered.text()).toBe('ticked')
+  })
+
   it('env comes from __conf__ and follows its changes', async () => {
     await db.collection('__conf__').updateOne({}, { $set: { environments: [{ name: 'GREETING_TARGET', value: 'changed' }] } })
     const text = await eventually(async () => (await fetch(`${base}/hello`)).text(), (value) => value === 'hi changed')

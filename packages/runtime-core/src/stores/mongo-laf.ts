@@ -18,7 +18,8 @@ export function lafDocumentRecord(doc: Document | null | undefined): FunctionRec
       name: doc.name,
       source: code,
       language: 'ts',
-      methods: Array.isArray(doc.methods) && doc.methods.length > 0 ? doc.methods.map((method: unknown) => String(method).toUpperCase()) : undefined,
+      // As on LAF, an empty list answers no HTTP method (only trigger calls).
+      methods: Array.isArray(doc.methods) ? doc.methods.map((method: unknown) => String(method).toUpperCase()) : undefined,
       description: typeof doc.desc === 'string' && doc.desc.length > 0 ? doc.desc : undefined,
     })
   } catch {
