@@ -58,7 +58,7 @@ export function lafFilter(filter: Record<string, unknown>): Record<string, unkno
 
 /**
  * The request as the accessor runs it under the profile: added documents without an `_id` get a hex string one (a given
- * `_id` is kept — LAF overwrote it), and filters match both id forms. An upsert keeps its filter as is, so the document
+ * `_id` is kept — LAF overwrote it), and filters (and `$match` stages) match both id forms. An upsert keeps its filter as is, so the document
  * it may insert gets the `_id` the filter names.
  */
 export function lafRequest(request: ParsedRequest): ParsedRequest {
@@ -66,7 +66,11 @@ export function lafRequest(request: ParsedRequest): ParsedRequest {
     const withId = (doc: Record<string, unknown>) => (doc._id === undefined ? { _id: new BSON.ObjectId().toHexString(), ...doc } : doc)
     return { ...request, data: Array.isArray(request.data) ? request.data.map(withId) : withId(request.data) }
   }
-  if (request.permission === 'aggregate' || (request.permission === 'update' && request.upsert)) return request
+  if (request.permission === 'aggregate') {
+    // `$match` stages filter like a query (LAF clients send the ids they hold there too); other stages are left alone.
+    return { ...request, pipeline: request.pipeline.map((stage) => (isPlain(stage.$match) ? { ...stage, $match: lafFilter(stage.$match) } : stage)) }
+  }
+  if (request.permission === 'update' && request.upsert) return request
   return { ...request, query: lafFilter(request.query) }
 }
 

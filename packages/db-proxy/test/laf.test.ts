@@ -132,6 +132,8 @@ describe.each(clients)('LAF profile with %s', (_name, makeClient) => {
     for (const id of ids) expect(typeof (await mongo().collection('todos').findOne({ _id: id as never }))?._id).toBe('string')
     const grouped = await todos.aggregate().match({ n: _.gte(100) }).group({ _id: null, total: { $sum: '$n' } }).end()
     expect(grouped).toMatchObject({ ok: true, data: [{ _id: null, total: 201 }] })
+    const matched = await todos.aggregate().match({ _id: _.in([lafId, nativeId.toHexString()]) }).sort({ n: 1 }).project({ _id: 0, title: 1 }).end()
+    expect(matched).toMatchObject({ ok: true, data: [{ title: 'native' }, { title: 'set' }] })
     expect(await todos.where({ n: _.gte(100) }).remove({ multi: true })).toMatchObject({ ok: true, deleted: 2 })
   })
 
