@@ -136,6 +136,28 @@ describe('LAF headers', () => {
   })
 })
 
+describe("LAF's legacy interceptor (one argument, returns true or false)", () => {
+  const legacy = { name: '__interceptor__', source: "export default async function (ctx: any) {\n  return ctx.headers['x-ok'] === '1'\n}" }
+  const hello = { name: 'hello', source: 'export default async () => "ran"' }
+
+  it('true lets the call through, false answers 403 Forbidden; without the profile the value is the answer', async () => {
+    const on = await serve(EXPRESS_VERSIONS[1][1], [legacy, hello], { executor: { laf: true }, middleware: { laf: true } })
+    const off = await serve(EXPRESS_VERSIONS[1][1], [legacy, hello])
+    try {
+      const allowed = await fetch(`${on.base}/fn/hello`, { method: 'POST', headers: { 'x-ok': '1' } })
+      expect([allowed.status, await allowed.text()]).toEqual([200, 'ran'])
+      const refused = await fetch(`${on.base}/fn/hello`, { method: 'POST' })
+      expect(refused.status).toBe(403)
+      expect(await refused.json()).toMatchObject({ error: 'Forbidden', requestId: expect.any(String) })
+      const today = await fetch(`${off.base}/fn/hello`, { method: 'POST', headers: { 'x-ok': '1' } })
+      expect(await today.json()).toBe(true)
+    } finally {
+      await on.close()
+      await off.close()
+    }
+  })
+})
+
 describe('cloud.fetch', () => {
   it('is absent without the profile and axios-like with it (status errors reject with error.response)', async () => {
     const source = `import cloud from '@lafjs/cloud'

@@ -225,10 +225,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
   function interceptorLink(call: ReturnType<typeof openCall>, init: InvokeInit, limits: { timeoutMs: number }, load: () => SandboxModule | Promise<SandboxModule>): Interceptor {
     return async (ctx, next) => {
       const module = await load()
-      const id = invocations.open({ frame: call.frame, next: (patch) => (applyPatch(ctx as unknown as InvocationContext, patch), next()) })
+      let passed = false
+      const id = invocations.open({ frame: call.frame, next: (patch) => ((passed = true), applyPatch(ctx as unknown as InvocationContext, patch), next()) })
       call.callIds.push(id)
       const sandboxed = { ...profile(sandboxCall(id, plainContext(ctx as unknown as InvocationContext), init, sandbox.capabilities.hostObjects)), interceptor: true }
-      return sandbox.run(module, sandboxed, limits, call.callBridge)
+      const result = await sandbox.run(module, sandboxed, limits, call.callBridge)
+      return options.laf === true && !passed ? lafLegacyInterceptor(result, next) : result
     }
   }
 
@@ -277,6 +279,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await closeSinks(options.logSink, options.onSinkError)
     },
   }
+}
+
+/**
+ * LAF's legacy `__interceptor__(ctx)` never calls `next`: it returns `true` to let the call through and `false` to refuse
+ * it (403). Under the profile those two answers keep that meaning; any other value is the response, as without it.
+ */
+function lafLegacyInterceptor(result: unknown, next: () => Promise<unknown>): unknown {
+  if (result === true) return next()
+  if (result === false) throw new RuntimeError('FORBIDDEN', 'Forbidden')
+  return result
 }
 
 /** What an `__interceptor__` changed before `next()` reaches the rest of the chain. */
