@@ -9,6 +9,7 @@ import { functionsFeature } from './features/functions.js'
 import { deployFeature } from './features/deploy.js'
 import { cronFeature } from './features/cron.js'
 import { consoleFeature } from './features/console.js'
+import { lafFeature } from './features/laf.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
@@ -29,6 +30,8 @@ const features = [
   deployFeature,
   // After functions: it schedules that executor's functions.
   cronFeature,
+  // The same functions and a todo policy as a migrated LAF app sees them (/laf, /laf/proxy/app).
+  lafFeature,
   mcpFeature,
   // After deploy (its registry and executors) and proxy (the policy tester).
   consoleFeature,

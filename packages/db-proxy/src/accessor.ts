@@ -2,6 +2,7 @@
 import type { AddResult, AggregateResult, CountResult, ReadResult, RemoveResult, UpdateResult } from '@scraping-run/cloud/protocol'
 import { BSON, type Collection, type Db, type Document, type Sort } from 'mongodb'
 import { DbProxyError } from './errors.js'
+import { lafAddIds, lafRequest } from './laf.js'
 import { resolveLimits } from './limits.js'
 import type { DbProxyLimits, ParsedRequest } from './types.js'
 
@@ -36,11 +37,17 @@ export function toRelaxedEJSON(value: unknown): any {
   return out
 }
 
-export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {}): MongoAccessor {
+export interface MongoAccessorOptions {
+  /** LAF's profile: hex-string `_id`s on add, hex or ObjectId ids match both forms, a multi add's `_id` as LAF shapes it. */
+  laf?: boolean
+}
+
+export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {}, options: MongoAccessorOptions = {}): MongoAccessor {
   if (!db || typeof (db as Db).collection !== 'function') {
     throw new DbProxyError('INVALID_ARGUMENT', 'createMongoAccessor(db) needs a Db from the official mongodb driver (client.db(name))')
   }
   const resolved = resolveLimits(limits)
+  const laf = options.laf === true
   // Sent with every command, so a real MongoDB bounds a slow query or write too (an in-process regex is bounded by regex.ts).
   const bounded = { maxTimeMS: resolved.maxTimeMS }
   // Collection handles are reused: building one per request showed up in the read benchmark.
@@ -76,7 +83,7 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
     if (Array.isArray(request.data)) {
       const result = await collection.insertMany(request.data as Document[], { ...bounded, ordered: true })
       const ids = request.data.map((_, index) => result.insertedIds[index])
-      return { _id: toRelaxedEJSON(ids), insertedCount: result.insertedCount }
+      return { _id: laf ? lafAddIds(toRelaxedEJSON(ids)) : toRelaxedEJSON(ids), insertedCount: result.insertedCount }
     }
     const result = await collection.insertOne(request.data as Document, bounded)
     return { _id: toRelaxedEJSON(result.insertedId), insertedCount: 1 }
@@ -116,7 +123,8 @@ export function createMongoAccessor(db: Db, limits: Partial<DbProxyLimits> = {})
 
   return {
     db,
-    async execute(request) {
+    async execute(parsed) {
+      const request = laf ? lafRequest(parsed) : parsed
       try {
         switch (request.permission) {
           case 'read':

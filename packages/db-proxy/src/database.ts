@@ -12,6 +12,8 @@ export interface DatabaseProviderOptions {
   /** The proxy whose policies `{policy}` applies (default: one over `db` reading `__policies__`, made on first use). */
   proxy?: DbProxy
   limits?: Partial<DbProxyLimits>
+  /** LAF's profile for `cloud.database()` (hex-string `_id`s, both id forms match); see `createDbProxy({laf})`. */
+  laf?: boolean
 }
 
 /** `(options, user) → Db`: `database()` is trusted and direct; `database({policy})` is checked as `user`. */
@@ -22,7 +24,7 @@ export function createDatabaseProvider(options: DatabaseProviderOptions): Databa
     throw new DbProxyError('INVALID_ARGUMENT', 'createDatabaseProvider({db}) needs a Db from the official mongodb driver')
   }
   // One trusted builder serves every invocation: it holds no per-call state.
-  const direct = createDatabase(createDirectTransport({ db: options.db, limits: options.limits }))
+  const direct = createDatabase(createDirectTransport({ db: options.db, limits: options.limits, laf: options.laf }))
   let proxy = options.proxy
   return (databaseOptions, user) => {
     const policy = databaseOptions?.policy
@@ -30,7 +32,7 @@ export function createDatabaseProvider(options: DatabaseProviderOptions): Databa
     if (typeof policy !== 'string' || policy.length === 0) {
       throw new DbProxyError('INVALID_ARGUMENT', 'database({policy}) needs a policy name, e.g. database({policy: "app"})')
     }
-    proxy ??= createDbProxy({ db: options.db, limits: options.limits })
+    proxy ??= createDbProxy({ db: options.db, limits: options.limits, laf: options.laf })
     return createDatabase(proxy.transport(policy, user ?? null))
   }
 }

@@ -18,6 +18,12 @@ export interface DbProxyOptions {
   limits?: Partial<DbProxyLimits>
   /** `tenant(req, info) → dbName`: picks the database for a request, so one proxy serves one database per tenant. */
   tenant?: TenantResolver
+  /**
+   * LAF's profile, for a migrated LAF app (default false): added documents get hex-string `_id`s, an `_id` given as hex or
+   * ObjectId matches both forms, a multi add answers `_id` as `{0: id, …}`, a database error answers 200 with `error` (as
+   * LAF's proxy does), and conditions also see the user's fields at top level (`uid == query.author`).
+   */
+  laf?: boolean
 }
 
 export interface DbProxy {
@@ -41,7 +47,10 @@ export interface DbProxy {
 const TENANT_NAME = /^[A-Za-z0-9_-]{1,63}$/
 const RESERVED_DBS = new Set(['admin', 'local', 'config'])
 
-function errorResult(error: unknown): HandleResult {
+function errorResult(error: unknown, laf: boolean): HandleResult {
+  // LAF's proxy answers a failed query with 200 {code, error}: its clients read `error` from the body, and axios (in
+  // laf-client-sdk) would throw on a 500.
+  if (laf && DbProxyError.is(error, 'DATABASE_ERROR')) return { status: 200, body: { code: error.code, error: error.message } }
   if (DbProxyError.is(error)) {
     // A duplicate key is the client's conflict, not a server fault.
     const duplicate = error.code === 'DATABASE_ERROR' && (error.cause as { code?: number } | undefined)?.code === 11000
@@ -55,6 +64,7 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     throw new DbProxyError('INVALID_ARGUMENT', 'createDbProxy({db}) needs a Db from the official mongodb driver (client.db(name))')
   }
   const limits = resolveLimits(options.limits)
+  const laf = options.laf === true
   const validators = new Map<string, CustomValidator>()
   let store = createPolicyStore(options.policies, validators)
   const injector: Injector = options.injector ?? ((user) => (user && typeof user === 'object' ? user : {}))
@@ -65,7 +75,7 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     let accessor = accessors.get(db.databaseName)
     if (!accessor) {
       if (accessors.size >= 1000) accessors.clear()
-      accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits)))
+      accessors.set(db.databaseName, (accessor = createMongoAccessor(db, limits, { laf })))
     }
     return accessor
   }
@@ -104,12 +114,12 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
     async handle(policyName, body, user, context = {}) {
       try {
         const { request, db, policy, auth } = await prepare(policyName, body, user, context)
-        const { violations } = await authorize(policy, policyName, request, auth, db)
+        const { violations } = await authorize(policy, policyName, request, auth, db, laf)
         if (violations.length > 0) return { status: 403, body: { code: 'permission denied', error: violations } }
         const data = await accessorFor(db).execute(request)
         return { status: 200, body: { code: 0, data } }
       } catch (error) {
-        return errorResult(error)
+        return errorResult(error, laf)
       }
     },
     async check(policyName, body, user, context = {}) {
@@ -123,7 +133,7 @@ export function createDbProxy(options: DbProxyOptions): DbProxy {
         return { allowed: false, status, rule: null, validator: 'request', message: error.message, code: error.code, violations: [] }
       }
       const { request, db, policy, auth } = prepared
-      const { rule, violations } = await authorize(policy, policyName, request, auth, db)
+      const { rule, violations } = await authorize(policy, policyName, request, auth, db, laf)
       if (rule !== null) return { allowed: true, status: 200, rule, validator: null, message: `allowed by rule ${rule}`, violations: [] }
       const first = violations[0]!
       return { allowed: false, status: 403, rule: first.rule, validator: first.validator, message: first.message, code: 'permission denied', violations }

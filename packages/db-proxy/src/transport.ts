@@ -10,12 +10,12 @@ import type { DbProxyLimits } from './types.js'
  * A trusted query-builder transport for server code (a runtime's `cloud.database()`): no policy, but the same request
  * checks (shape, depth, sizes, limit) and the same answers as the proxy. System collections (`__*`) are reachable.
  */
-export function createDirectTransport(options: { db: Db; limits?: Partial<DbProxyLimits> }): { send(request: DbRequest): Promise<DbResponse> } {
+export function createDirectTransport(options: { db: Db; limits?: Partial<DbProxyLimits>; laf?: boolean }): { send(request: DbRequest): Promise<DbResponse> } {
   if (!options?.db || typeof options.db.collection !== 'function') {
     throw new DbProxyError('INVALID_ARGUMENT', 'createDirectTransport({db}) needs a Db from the official mongodb driver')
   }
   const limits = resolveLimits(options.limits)
-  const accessor = createMongoAccessor(options.db, limits)
+  const accessor = createMongoAccessor(options.db, limits, { laf: options.laf === true })
   return {
     async send(body) {
       try {

@@ -35,6 +35,7 @@ export interface ServiceOptions {
   storage?: CloudStorage
   mongo?: MongoOption
   database?: ExecutorOptions['database']
+  laf?: boolean
 }
 
 /** The host side of what functions reach through the bridge: MongoDB, the database provider, storage, tokens. */
@@ -89,7 +90,7 @@ export function createServices(options: ServiceOptions): Services {
         }
         if (dbProxyError) throw dbProxyError
         if (!dbProxyModule) throw new CloudError('NOT_CONFIGURED', 'cloud.database() is not ready yet: await executor.ready() first')
-        database = dbProxyModule.createDatabaseProvider({ db: getMongo().db })
+        database = dbProxyModule.createDatabaseProvider({ db: getMongo().db, laf: options.laf === true })
       }
       return database(databaseOptions, user)
     },

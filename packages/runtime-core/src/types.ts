@@ -206,6 +206,12 @@ export interface ExecutorOptions {
    * fails with FUNCTION_ERROR, instead of letting it end the process. Exceptions from outside functions are left alone.
    */
   guardProcess?: boolean
+  /**
+   * LAF's profile, for an app moved off LAF (default false): functions also get `ctx.__function_name`, `ctx.auth` (the
+   * JWT payload), `ctx.request.params.name` and `cloud.fetch` (axios-like), and the default `cloud.database()` stores
+   * hex-string `_id`s and matches both id forms. Pair it with `laf: true` on the HTTP handler and on `createDbProxy`.
+   */
+  laf?: boolean
 }
 
 /** What `executor.describe()` reports per function: the stored record, and what loading its module in the sandbox said. */

@@ -28,6 +28,7 @@ describe('public API', () => {
         'createMetricsHandler',
         'mongoStore',
         'functionDocumentId',
+        'lafConf',
         'functionRegistry',
         'DEPLOY_SCHEMA_VERSION',
         'envRegistry',

@@ -41,7 +41,8 @@ export class CollectionReference<T = Record<string, unknown>> extends Query<T> {
       return { ok: false, code: response.code, error: 'error' in response ? response.error : undefined, id: undefined, ids: [], insertedCount: undefined }
     }
     const result = (response as { data: { _id: unknown; insertedCount: number } }).data
-    const ids = Array.isArray(result._id) ? result._id : [result._id]
+    // A LAF-profile proxy answers a multi add with `_id` as {0: id, 1: id, …}.
+    const ids = Array.isArray(result._id) ? result._id : isIndexMap(result._id) ? Object.values(result._id) : [result._id]
     return { ok: true, id: result._id, ids, insertedCount: result.insertedCount }
   }
 
@@ -83,4 +84,10 @@ export class DocumentReference<T = Record<string, unknown>> {
   remove(): Promise<RemoveRes> {
     return this.query.remove({ multi: false })
   }
+}
+
+function isIndexMap(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false
+  const keys = Object.keys(value)
+  return keys.length > 0 && keys.every((key, index) => key === String(index))
 }

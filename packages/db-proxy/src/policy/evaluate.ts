@@ -20,12 +20,15 @@ export async function authorize(
   request: ParsedRequest,
   auth: Readonly<Record<string, unknown>>,
   db: Db,
+  laf = false,
 ): Promise<Decision> {
   let cel: Record<string, unknown> | undefined
   const check: CheckContext = {
     // Built on first use; `auth` goes last so nothing from the request can shadow it.
     cel: () =>
       (cel ??= {
+        // LAF's conditions read the user's fields at top level (`uid`); request fields keep their names, `auth` stays last.
+        ...(laf ? topLevel(auth) : {}),
         query: toCel(request.query),
         data: toCel(request.data ?? {}),
         multi: request.multi,
@@ -45,6 +48,14 @@ export async function authorize(
   }
   const findings = [...findRestricted(request), ...(await findUnsafeRegexes(request))]
   return evaluatePolicy(policy, policyName, { request, check, validator: { request, auth, policyName, db } }, findings)
+}
+
+const REQUEST_NAMES = new Set(['query', 'data', 'multi', 'merge', 'upsert', 'count', 'limit', 'offset', 'action', 'collection', 'auth', 'value', 'op'])
+
+function topLevel(auth: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(auth)) if (!REQUEST_NAMES.has(key) && value !== undefined) out[key] = toCel(value)
+  return out
 }
 
 /**

@@ -16,6 +16,8 @@ export interface HostBridgeOptions {
   env: Record<string, string | undefined>
   maxInvokeDepth: number
   hostObjects: boolean
+  /** The LAF profile: sandboxes give functions `cloud.fetch`. */
+  laf?: boolean
   invoke(name: string, init: InvokeInit, depth: number): Promise<InvokeResult>
 }
 
@@ -30,7 +32,7 @@ export interface HostBridge extends SandboxBridge {
 /** The host end of `bridge.call(invocationId, op, args)`: the caller is found by its invocation id, nothing else. */
 export function createHostBridge(options: HostBridgeOptions): HostBridge {
   const { invocations, services } = options
-  const envAnswer = Object.freeze({ appid: options.appid, env: options.env })
+  const envAnswer = Object.freeze({ appid: options.appid, env: options.env, ...(options.laf ? { laf: true } : {}) })
 
   // The frame of the call currently dispatching, for ids the registry no longer holds.
   let fallback: Frame | undefined

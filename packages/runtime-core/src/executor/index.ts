@@ -7,7 +7,7 @@ import { RuntimeError, toInvokeError } from '../errors.js'
 import { invalidNameReason } from '../names.js'
 import { createServices, installProvider } from '../provider.js'
 import { createBridgedCloud } from '../sandbox/bridged-cloud.js'
-import type { SandboxBridge, SandboxModule } from '../sandbox/protocol.js'
+import type { SandboxBridge, SandboxCall, SandboxModule } from '../sandbox/protocol.js'
 import { vmSandbox } from '../sandbox/vm/index.js'
 import { callScope } from '../scope.js'
 import { SourceMaps } from '../sourcemap.js'
@@ -22,6 +22,7 @@ import { Invocations } from './invocations.js'
 import { plainContext, sandboxCall } from './plain.js'
 import { holdProcessGuard } from './process-guard.js'
 import { lambdaInput } from '../triggers/lambda/index.js'
+import { lafCall } from '../laf/context.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
@@ -53,12 +54,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
     env,
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
     hostObjects: sandbox.capabilities.hostObjects,
+    laf: options.laf === true,
     // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
     invoke: (name, init, depth) => run(name, init, depth, true),
   })
   // Host code that imports `cloud` outside any function gets the same SDK, resolved through this executor's bridge.
   const hostBridge: SandboxBridge = { call: (id, op, args) => (callScope.getStore()?.bridge ?? bridge).call(id, op, args) }
   const uninstall = installProvider(createBridgedCloud(() => callScope.getStore()?.invocationId ?? '', hostBridge, { hostObjects: true }))
+  const profile = options.laf === true ? lafCall : (call: SandboxCall) => call
   const releaseGuard = options.guardProcess === false ? () => undefined : holdProcessGuard()
   let closed = false
 
@@ -188,7 +191,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       const hostObjects = sandbox.capabilities.hostObjects
 
       const final = (ctx: InvocationContext): Promise<unknown> => {
-        const sandboxed = sandboxCall(mainId, plainContext(ctx), init, hostObjects)
+        const sandboxed = profile(sandboxCall(mainId, plainContext(ctx), init, hostObjects))
         const go = (module: SandboxModule): Promise<unknown> => {
           // A Lambda-style handler gets its event (built here, from the context as interceptors left it) and context.
           if (module.entry === 'handler') {
@@ -252,10 +255,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
   function interceptorLink(call: ReturnType<typeof openCall>, init: InvokeInit, limits: { timeoutMs: number }, load: () => SandboxModule | Promise<SandboxModule>): Interceptor {
     return async (ctx, next) => {
       const module = await load()
-      const id = invocations.open({ frame: call.frame, next: (patch) => (applyPatch(ctx as unknown as InvocationContext, patch), next()) })
+      let passed = false
+      const id = invocations.open({ frame: call.frame, next: (patch) => ((passed = true), applyPatch(ctx as unknown as InvocationContext, patch), next()) })
       call.callIds.push(id)
-      const sandboxed = { ...sandboxCall(id, plainContext(ctx as unknown as InvocationContext), init, sandbox.capabilities.hostObjects), interceptor: true }
-      return sandbox.run(module, sandboxed, limits, call.callBridge)
+      const sandboxed = { ...profile(sandboxCall(id, plainContext(ctx as unknown as InvocationContext), init, sandbox.capabilities.hostObjects)), interceptor: true }
+      const result = await sandbox.run(module, sandboxed, limits, call.callBridge)
+      return options.laf === true && !passed ? lafLegacyInterceptor(result, next) : result
     }
   }
 
@@ -304,6 +309,16 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await closeSinks(options.logSink, options.onSinkError)
     },
   }
+}
+
+/**
+ * LAF's legacy `__interceptor__(ctx)` never calls `next`: it returns `true` to let the call through and `false` to refuse
+ * it (403). Under the profile those two answers keep that meaning; any other value is the response, as without it.
+ */
+function lafLegacyInterceptor(result: unknown, next: () => Promise<unknown>): unknown {
+  if (result === true) return next()
+  if (result === false) throw new RuntimeError('FORBIDDEN', 'Forbidden')
+  return result
 }
 
 /** What an `__interceptor__` changed before `next()` reaches the rest of the chain. */

@@ -1,6 +1,7 @@
 import { CloudError, createDatabase } from '@scraping-run/cloud'
 import type { CloudBucket, CloudMongo, CloudSdk, CloudSocket, CloudStorage, DatabaseOptions, Db, InvokeParams, TokenPayload } from '@scraping-run/cloud'
 import type { DbRequest, DbResponse } from '@scraping-run/cloud/protocol'
+import { createLafFetch, type LafFetch } from '../laf/fetch.js'
 import type { SandboxBridge } from './protocol.js'
 
 const BUCKET_METHODS = [
@@ -18,6 +19,7 @@ export function createBridgedCloud(invocationId: () => string, bridge: SandboxBr
   const shared = new Map<string, unknown>()
   const sockets = new Set<CloudSocket>()
   const databases = new Map<string, Db>()
+  let lafFetch: LafFetch | undefined
 
   function bucket(name: string): CloudBucket {
     const facade: Record<string, unknown> = { name }
@@ -66,6 +68,11 @@ export function createBridgedCloud(invocationId: () => string, bridge: SandboxBr
     },
     get env() {
       return (call('env', []) as { env: Record<string, string | undefined> }).env
+    },
+    // The LAF profile's axios-like cloud.fetch; absent without the profile.
+    get fetch(): LafFetch | undefined {
+      if (!(call('env', []) as { laf?: boolean }).laf) return undefined
+      return (lafFetch ??= createLafFetch((url, init) => fetch(url, init as RequestInit)))
     },
     shared,
   } as CloudSdk

@@ -45,6 +45,8 @@ export interface PlainContext {
   files?: PlainFile[]
   /** Set when the module's entry is a Lambda-style `handler`: the event, the context's data and the call's deadline. */
   lambda?: { event: unknown; context: Record<string, unknown>; deadline: number }
+  /** More fields the sandbox sets on `ctx` as they are (the LAF profile's `__function_name`, `auth`, a plain `request`). */
+  extra?: Record<string, unknown>
 }
 
 /**

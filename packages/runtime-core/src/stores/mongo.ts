@@ -5,6 +5,7 @@ import type { FunctionRecord, FunctionStore } from '../types.js'
 import { assertPackagesInstalled } from '../deploy/check.js'
 import { createListeners } from './emitter.js'
 import { toRecord } from './record.js'
+import { lafDocumentRecord } from './mongo-laf.js'
 
 export interface MongoStoreOptions {
   /** The database (a `Db` of the official `mongodb` driver). */
@@ -18,6 +19,11 @@ export interface MongoStoreOptions {
    * `packages` are not all installed there is answered with `MISSING_MODULE` naming the package.
    */
   modulesRoot?: string
+  /**
+   * Read a LAF app's `__functions__` as LAF wrote it (`{name, source: {code}, desc, methods}`, no environment field: the
+   * whole collection is the one environment). Default false.
+   */
+  laf?: boolean
 }
 
 export interface MongoStore extends FunctionStore {
@@ -94,13 +100,14 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
   const environment = options.environment ?? 'dev'
   assertEnvironment(environment)
   const collection: Collection<Document> = options.db.collection(options.collection ?? DEFAULT_FUNCTIONS_COLLECTION)
+  const layout: Layout = options.laf === true ? { filter: {}, record: lafDocumentRecord, owns: () => true } : ownLayout(environment)
   const listeners = createListeners()
   // The record a change event carried, handed to the next get() of that name: the executor asks right after the
   // eviction, and this saves it a round trip.
   const fresh = new Map<string, { record: FunctionRecord; packages: unknown }>()
-  const follower = createFollower(options.db, collection, environment, (event, doc) => {
+  const follower = createFollower(options.db, collection, layout, (event, doc) => {
     if (event.type === 'set' && doc) {
-      const record = documentRecord(doc)
+      const record = layout.record(doc)
       if (record) fresh.set(event.name, { record, packages: doc.packages })
     } else fresh.delete(event.name)
     listeners.emit(event)
@@ -108,8 +115,8 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
   let subscribers = 0
 
   async function list(): Promise<FunctionRecord[]> {
-    const docs = await collection.find({ environment, removed: { $ne: true } }).sort({ name: 1 }).toArray()
-    return docs.map(documentRecord).filter((record): record is FunctionRecord => record !== undefined)
+    const docs = await collection.find({ ...layout.filter, removed: { $ne: true } }).sort({ name: 1 }).toArray()
+    return docs.map(layout.record).filter((record): record is FunctionRecord => record !== undefined)
   }
 
   return {
@@ -119,8 +126,8 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
       assertFunctionName(name)
       const prefetched = fresh.get(name)
       fresh.delete(name)
-      const doc = prefetched ? undefined : await collection.findOne({ environment, name })
-      const record = prefetched ? { ...prefetched.record } : documentRecord(doc)
+      const doc = prefetched ? undefined : await collection.findOne({ ...layout.filter, name })
+      const record = prefetched ? { ...prefetched.record } : layout.record(doc)
       const packages = prefetched ? prefetched.packages : doc?.packages
       if (record && Array.isArray(packages)) assertPackagesInstalled(name, packages, options.modulesRoot ?? process.cwd())
       return record
@@ -146,10 +153,21 @@ export function mongoStore(options: MongoStoreOptions): MongoStore {
   }
 }
 
+/** How documents map to functions: ours (one environment of the collection) or LAF's (the whole collection). */
+interface Layout {
+  filter: Document
+  record(doc: Document | null | undefined): FunctionRecord | undefined
+  owns(doc: Document): boolean
+}
+
+function ownLayout(environment: string): Layout {
+  return { filter: { environment }, record: documentRecord, owns: (doc) => doc.environment === environment }
+}
+
 type Emit = (event: { type: 'set'; name: string; hash: string } | { type: 'delete'; name: string }, doc?: Document) => void
 
 /** Follows the change stream while someone listens: keeps `_id → {name, hash}` so deletes and re-lists emit exact events. */
-function createFollower(db: Db, collection: Collection<Document>, environment: string, emit: Emit) {
+function createFollower(db: Db, collection: Collection<Document>, layout: Layout, emit: Emit) {
   const known = new Map<string, { name: string; hash: string }>()
   let stream: ChangeStream | undefined
   let running = false
@@ -179,7 +197,7 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
       const doc = change.fullDocument
       const id = String(change.documentKey._id)
       // An update read after a later delete has no full document; a document moved to another environment leaves this one.
-      apply(id, doc && doc.environment === environment ? documentRecord(doc) : undefined, doc ?? undefined)
+      apply(id, doc && layout.owns(doc) ? layout.record(doc) : undefined, doc ?? undefined)
     } else if (change.operationType === 'delete') {
       apply(String(change.documentKey._id), undefined)
     } else {
@@ -191,11 +209,11 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
   /** Reads the environment again and emits what differs from what listeners were last told. Rejects when the read failed. */
   function resync(): Promise<void> {
     baseline = baseline.then(async () => {
-      const docs = await collection.find({ environment }).toArray()
+      const docs = await collection.find(layout.filter).toArray()
       const seen = new Set<string>()
       for (const doc of docs) {
         const id = String(doc._id)
-        const record = documentRecord(doc)
+        const record = layout.record(doc)
         if (!record) continue
         seen.add(id)
         apply(id, record, doc)
@@ -275,11 +293,11 @@ function createFollower(db: Db, collection: Collection<Document>, environment: s
       readyPromise = new Promise<void>((resolve) => (markReady = resolve))
       // The baseline is the first re-list: nothing is emitted for functions that were already there.
       baseline = collection
-        .find({ environment })
+        .find(layout.filter)
         .toArray()
         .then((docs) => {
           for (const doc of docs) {
-            const record = documentRecord(doc)
+            const record = layout.record(doc)
             if (record) known.set(String(doc._id), { name: record.name, hash: record.hash })
           }
         })

@@ -2,6 +2,7 @@
 // argument is the host bridge (`$0`, an ivm.Reference): it stays in this closure, so user code never reaches a Reference or a host function. It installs the globals functions expect and
 // returns the three entry points the host calls: define a module, run a call, abort a call.
 import { awslambda, sse, sseEvent } from '@scraping-run/cloud'
+import { createLafFetch } from '../../laf/fetch.js'
 import { createResponseFacade } from '../response-facade.js'
 import { createLambdaCaller, createLambdaStreams, createResultPipe, streamTools } from '../stream-kit.js'
 import { WEB_GLOBALS } from './web-globals.js'
@@ -10,6 +11,7 @@ const CORE = String.raw`
 const bridge = $0
 const FROZEN = Object.freeze
 let current = ''
+let lafFetch
 let timersOf = new Map()
 
 // Sync ops (log, env, token, response) block this isolate briefly; async ops (invoke, database, storage) return promises.
@@ -155,6 +157,8 @@ const cloud = FROZEN({
   get storage() { callSync('storage', []); return storage },
   get env() { return callSync('env', []).env },
   get appid() { return callSync('env', []).appid },
+  // The LAF profile's axios-like cloud.fetch, over this isolate's fetch; absent without the profile.
+  get fetch() { return callSync('env', []).laf ? (lafFetch ??= createLafFetch((url, init) => globalThis.fetch(url, init))) : undefined },
   sockets: FROZEN(new Set()),
   shared,
 })
@@ -326,7 +330,8 @@ async function run(id, key, plain, flags) {
   // ctx.waitUntil work keeps this call (and its timers) alive after the result; the host waits for drain(id).
   const waits = []
   const waitUntil = (work) => { waits.push(Promise.resolve(work).then(() => undefined, (error) => tell('log', ['error', 'waitUntil work failed: ' + format(error, 0)]))) }
-  const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]), waitUntil }
+  const { extra, ...fields } = flags.json ? JSON.parse(plain) : plain
+  const ctx = { ...fields, ...extra, signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]), waitUntil }
   if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]), (method, args) => callAsync('response', [method, ...args]))
   const next = () => callAsync('next', [{ body: ctx.body, query: ctx.query, headers: ctx.headers, user: ctx.user }])
   const signal = () => controller.signal
@@ -366,7 +371,7 @@ return FROZEN({
 `
 
 /** The closure body the host evaluates once per isolate: `$0` is the bridge Reference. */
-export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\n${CORE}\n${WEB_GLOBALS}\n${STREAM_SOURCE()}\n${RUNTIME}`
+export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\nconst createLafFetch = (${createLafFetch.toString()})\n${CORE}\n${WEB_GLOBALS}\n${STREAM_SOURCE()}\n${RUNTIME}`
 
 /** The streaming helpers (cloud SDK's sse/sseEvent/awslambda and the stream kit), evaluated inside the isolate. */
 function STREAM_SOURCE(): string {

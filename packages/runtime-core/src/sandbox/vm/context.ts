@@ -80,6 +80,7 @@ export class VmContext {
     this.trigger = plain.trigger
     this.env = plain.env
     if (plain.files) this.files = plain.files
+    if (plain.extra) Object.assign(this, plain.extra)
     this.#id = call.invocationId
     this.#signals = signals
     this.#bridge = bridge

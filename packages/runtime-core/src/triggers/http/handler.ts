@@ -9,6 +9,7 @@ import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKE
 import { sendLambdaResult } from '../lambda/index.js'
 import { sendError, sendResult } from './respond.js'
 import { createOpenApiRoute, type OpenApiRouteOptions } from '../../openapi/route.js'
+import { LAF_DEBUG_DATA_HEADER, LAF_DEBUG_LOGS_HEADER, LAF_DEBUG_TIME_HEADER, LAF_DEVELOP_TOKEN_HEADER, LAF_TRIGGER_TOKEN_HEADER, decodeLafDebugData, encodeLafDebugLogs, sendLafError, sendLafResult } from '../../laf/http.js'
 
 export const TRIGGER_TOKEN_HEADER = 'x-scraping-run-trigger-token'
 
@@ -23,6 +24,12 @@ export interface HttpHandlerOptions {
   debug?: boolean
   /** Serve an OpenAPI 3.1 document of the functions (`true`: at `_/openapi.json` below the mount). Off by default. */
   openapi?: boolean | OpenApiRouteOptions
+  /**
+   * LAF's profile (default false): LAF's `x-laf-trigger-token`, `x-laf-develop-token` / `x-laf-debug-data` (debug still needs
+   * `debug: true`) and `x-laf-debug-*` answers, a `request-id` header, and LAF's responses — 200 with an empty body for
+   * nothing, `text/html` for strings and numbers, `500 {error: 'Internal Server Error', requestId}` for failures.
+   */
+  laf?: boolean
 }
 
 type Request = IncomingMessage & { body?: unknown; _body?: boolean; query?: unknown; originalUrl?: string }
@@ -40,6 +47,10 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
   if (!executor || typeof executor.invoke !== 'function') throw new RuntimeError('BAD_REQUEST', 'the HTTP entry point expects the executor createExecutor returned')
   const limit = parseBytes(options.bodyLimit ?? '10mb')
   const debug = options.debug === true
+  const laf = options.laf === true
+  const fail = laf ? sendLafError : sendError
+  const succeed = laf ? sendLafResult : sendResult
+  const lafHeader = (req: IncomingMessage, name: string) => (laf ? header(req, name) : undefined)
   const helpers = options.jwtSecret ? createTokenHelpers(options.jwtSecret) : undefined
   const verify = (token: string | undefined): TokenPayload | null => {
     if (!token) return null
@@ -55,6 +66,7 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
     const incomingId = header(req, 'x-request-id')
     const requestId = incomingId && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID()
     res.setHeader('x-request-id', requestId)
+    if (laf) res.setHeader('request-id', requestId)
     if (options.cors && applyCors(req, res, options.cors === true ? {} : options.cors)) return
 
     // Split by hand: a URL object per request is measurable on the hot path.
@@ -76,7 +88,7 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
     }
 
     let trigger: Trigger = { kind: 'http' }
-    const triggerToken = header(req, TRIGGER_TOKEN_HEADER)
+    const triggerToken = header(req, TRIGGER_TOKEN_HEADER) ?? lafHeader(req, LAF_TRIGGER_TOKEN_HEADER)
     if (triggerToken !== undefined) {
       const payload = verify(triggerToken)
       if (payload?.type !== 'trigger') {
@@ -86,14 +98,16 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
     }
 
     let debugSource: InvokeInit['debugSource']
-    const developToken = debug ? header(req, DEVELOP_TOKEN_HEADER) : undefined
+    const developToken = debug ? (header(req, DEVELOP_TOKEN_HEADER) ?? lafHeader(req, LAF_DEVELOP_TOKEN_HEADER)) : undefined
     if (developToken !== undefined) {
       if (verify(developToken)?.type !== 'develop') {
         return sendError(res, { code: 'FORBIDDEN', message: `${DEVELOP_TOKEN_HEADER} is not a valid develop token` }, requestId, debug)
       }
       const encoded = header(req, DEBUG_SOURCE_HEADER)
+      const lafData = lafHeader(req, LAF_DEBUG_DATA_HEADER)
       try {
         if (encoded) debugSource = decodeDebugSource(encoded)
+        else if (lafData) debugSource = decodeLafDebugData(lafData)
       } catch (error) {
         return sendError(res, toError(error), requestId, debug)
       }
@@ -133,15 +147,19 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
       res.setHeader(DEBUG_TIME_HEADER, result.durationMs.toFixed(3))
       // LAF clients read the time as `…-debug-time-usage`.
       res.setHeader(`${DEBUG_TIME_HEADER}-usage`, result.durationMs.toFixed(3))
+      if (laf) {
+        res.setHeader(LAF_DEBUG_LOGS_HEADER, encodeLafDebugLogs(result.logs))
+        res.setHeader(LAF_DEBUG_TIME_HEADER, result.durationMs.toFixed(3))
+      }
     }
-    if (result.error) return sendError(res, result.error, requestId, debug)
+    if (result.error) return fail(res, result.error, requestId, debug)
     try {
       if (result.lambda) sendLambdaResult(res, result.data, result.lambda)
-      else sendResult(res, result.data, requestId, debug)
+      else succeed(res, result.data, requestId, debug)
     } catch (error) {
       if (RuntimeError.is(error, 'INVALID_LAMBDA_RESULT')) return sendError(res, toError(error), requestId, debug)
       // A result that throws when looked at (a Proxy, a getter): the function's failure, answered as such.
-      sendError(res, { code: 'FUNCTION_ERROR', message: `the function returned a value that cannot be sent: ${toError(error).message}` }, requestId, debug)
+      fail(res, { code: 'FUNCTION_ERROR', message: `the function returned a value that cannot be sent: ${toError(error).message}` }, requestId, debug)
     }
   }
 
