@@ -27,6 +27,7 @@ export type {
   CloudMongo,
   CloudSdk,
   CloudSocket,
+  CloudSockets,
   CloudStorage,
   DatabaseOptions,
   FileBody,

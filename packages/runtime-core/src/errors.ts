@@ -35,6 +35,8 @@ export const RUNTIME_ERROR_CODES = [
   'INTERNAL_ERROR',
   'INVALID_SCHEDULE',
   'LEASE_LOST',
+  'SLOW_CLIENT',
+  'HEARTBEAT_TIMEOUT',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

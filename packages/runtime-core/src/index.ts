@@ -17,6 +17,8 @@ export type { ResponseFacade } from './sandbox/response-facade.js'
 export { createHttpHandler, TRIGGER_TOKEN_HEADER } from './triggers/http/handler.js'
 export type { HttpHandler, HttpHandlerOptions } from './triggers/http/handler.js'
 export type { CorsOptions } from './triggers/http/cors.js'
+export { attachWebSocket } from './triggers/websocket/index.js'
+export type { WebSocketAuthenticate, WebSocketHandle, WebSocketOptions } from './triggers/websocket/index.js'
 export type {
   BridgeOp,
   EntryKind,

@@ -21,6 +21,7 @@ import { InvocationFrame } from './frame.js'
 import { Invocations } from './invocations.js'
 import { plainContext, sandboxCall } from './plain.js'
 import { holdProcessGuard } from './process-guard.js'
+import { registerSocketHub, SocketHub } from './sockets.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
@@ -45,6 +46,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const tokens = createTokenHelpers(options.jwtSecret)
   const invocations = new Invocations()
   const services = createServices(options)
+  const sockets = new SocketHub()
   const bridge = createHostBridge({
     invocations,
     services,
@@ -52,6 +54,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     env,
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
     hostObjects: sandbox.capabilities.hostObjects,
+    sockets,
     // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
     invoke: (name, init, depth) => run(name, init, depth, true),
   })
@@ -229,7 +232,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     }
   }
 
-  return {
+  const executor: Executor = {
     store,
     sandbox,
     invoke: (name, init) => run(name, init ?? {}, 0) as Promise<InvokeResult<any>>,
@@ -262,6 +265,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     async close() {
       if (closed) return
       closed = true
+      // WebSocket connections first: their events would only meet a closed executor from here on.
+      await sockets.close()
       // Work host interceptors handed on with ctx.waitUntil; the sandbox's own waits in dispose().
       await Promise.allSettled([...background])
       unwatch()
@@ -274,6 +279,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await closeSinks(options.logSink, options.onSinkError)
     },
   }
+  registerSocketHub(executor, sockets)
+  return executor
 }
 
 /** What an `__interceptor__` changed before `next()` reaches the rest of the chain. */

@@ -2,6 +2,7 @@
 // argument is the host bridge (`$0`, an ivm.Reference): it stays in this closure, so user code never reaches a Reference or a host function. It installs the globals functions expect and
 // returns the three entry points the host calls: define a module, run a call, abort a call.
 import { createResponseFacade } from '../response-facade.js'
+import { createSocketsFacade } from '../sockets-facade.js'
 import { WEB_GLOBALS } from './web-globals.js'
 
 const CORE = String.raw`
@@ -153,7 +154,7 @@ const cloud = FROZEN({
   get storage() { callSync('storage', []); return storage },
   get env() { return callSync('env', []).env },
   get appid() { return callSync('env', []).appid },
-  sockets: FROZEN(new Set()),
+  sockets: createSocketsFacade((action, args) => callSync('sockets', [action, ...args])),
   shared,
 })
 // cloud.mongo: collection methods and cursors as data, run on the host's driver. ObjectIds cross as {$oid} and are
@@ -357,7 +358,7 @@ return FROZEN({
 `
 
 /** The closure body the host evaluates once per isolate: `$0` is the bridge Reference. */
-export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\n${CORE}\n${WEB_GLOBALS}\n${RUNTIME}`
+export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\nconst createSocketsFacade = (${createSocketsFacade.toString()})\n${CORE}\n${WEB_GLOBALS}\n${RUNTIME}`
 
 /** The facade factory's own source, evaluated inside the isolate (it uses no import and no host object). */
 function RESPONSE_FACADE_SOURCE(): string {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createTokenHelpers, type TokenPayload, type Trigger } from '@scraping-run/cloud'
+import type { Trigger } from '@scraping-run/cloud'
 import { RuntimeError, toInvokeError, type InvokeError } from '../../errors.js'
 import type { Executor, FunctionRecord, InvokeInit } from '../../types.js'
+import { bearerToken, tokenVerifier } from '../token.js'
 import { parseBytes, readBody } from './body.js'
 import { applyCors, type CorsOptions } from './cors.js'
 import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKEN_HEADER, decodeDebugSource, encodeDebugLogs } from './debug.js'
@@ -36,11 +37,7 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
   if (!executor || typeof executor.invoke !== 'function') throw new RuntimeError('BAD_REQUEST', 'the HTTP entry point expects the executor createExecutor returned')
   const limit = parseBytes(options.bodyLimit ?? '10mb')
   const debug = options.debug === true
-  const helpers = options.jwtSecret ? createTokenHelpers(options.jwtSecret) : undefined
-  const verify = (token: string | undefined): TokenPayload | null => {
-    if (!token) return null
-    return helpers ? helpers.parseToken(token) : executor.parseToken(token)
-  }
+  const verify = tokenVerifier(executor, options.jwtSecret)
 
   async function handle(req: Request, res: ServerResponse): Promise<void> {
     const incomingId = header(req, 'x-request-id')
@@ -95,8 +92,7 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
       return sendError(res, toError(error), requestId, debug)
     }
 
-    const authorization = header(req, 'authorization')
-    const user = authorization && /^bearer /i.test(authorization) ? verify(authorization.slice(7).trim()) : null
+    const user = verify(bearerToken(header(req, 'authorization')))
     const result = await executor.invoke(name, {
       body: parsed.body,
       ...(parsed.files ? { files: parsed.files } : {}),
