@@ -8,11 +8,14 @@ import { mcpFeature } from './features/mcp.js'
 import { functionsFeature } from './features/functions.js'
 import { deployFeature } from './features/deploy.js'
 import { cronFeature } from './features/cron.js'
+import { websocketFeature } from './features/websocket.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
+ * `onListen` runs with the HTTP server once there is one (server.js and the tests call `attach(server)`).
  * @typedef {{ app: import('express').Express, routes: Array<{ method: string, path: string, what: string, try?: string }>,
- *   services: Record<string, any>, onClose: (close: () => Promise<void> | void) => void, options: DemoOptions }} Demo
+ *   services: Record<string, any>, onClose: (close: () => Promise<void> | void) => void,
+ *   onListen: (hook: (server: import('node:http').Server) => void) => void, options: DemoOptions }} Demo
  * @typedef {{ dataDir?: string }} DemoOptions
  */
 
@@ -28,6 +31,8 @@ const features = [
   deployFeature,
   // After functions: it schedules that executor's functions.
   cronFeature,
+  // After functions: __websocket__ runs on that executor.
+  websocketFeature,
   mcpFeature,
 ]
 
@@ -36,8 +41,10 @@ export async function createDemoApp(options = {}) {
   const app = express()
   const routes = []
   const closers = []
+  /** @type {Array<(server: import('node:http').Server) => void>} */
+  const listening = []
   /** @type {Demo} */
-  const demo = { app, routes, services: {}, onClose: (close) => closers.push(close), options }
+  const demo = { app, routes, services: {}, onClose: (close) => closers.push(close), onListen: (hook) => listening.push(hook), options }
 
   app.get('/health', (_req, res) => {
     res.json({ ok: true })
@@ -53,5 +60,9 @@ export async function createDemoApp(options = {}) {
     await close()
     throw error
   }
-  return { app, routes, services: demo.services, close }
+  /** @param {import('node:http').Server} server */
+  const attach = (server) => {
+    for (const hook of listening) hook(server)
+  }
+  return { app, routes, services: demo.services, close, attach }
 }
