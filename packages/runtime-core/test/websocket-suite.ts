@@ -181,6 +181,18 @@ export function websocketSuite(name: string, sandbox: () => Sandbox): void {
       expect(app.handle.sockets.size).toBe(1)
     })
 
+    it('a burst of 100 connections at once: every one gets its connection event (events wait their turn, none is OVERLOADED)', { timeout: 60_000 }, async () => {
+      const app = await run()
+      // Each connection event holds its isolate for a while: without the entry point's gate the pool's queue overflows.
+      const burst = await Promise.all(Array.from({ length: 100 }, () => connect(app, '?slow=1')))
+      const hellos = await Promise.all(burst.map((client) => Promise.race([client.next(), client.closed.then((closed) => ({ closed }))])))
+      expect(hellos.filter((hello) => hello.closed)).toEqual([])
+      expect(new Set(hellos.map((hello) => hello.hello)).size).toBe(100)
+      expect(app.handle.sockets.size).toBe(100)
+      expect(await burst[0]!.request({ broadcast: 'all of you' })).toEqual({ from: hellos[0].hello, text: 'all of you' })
+      for (const client of burst.slice(1)) expect(await client.next()).toEqual({ from: hellos[0].hello, text: 'all of you' })
+    })
+
     it('executor.close() closes every socket with 1001', async () => {
       const app = await run()
       const [ada, bob] = [await connect(app), await connect(app)]

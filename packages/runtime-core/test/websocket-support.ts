@@ -14,6 +14,7 @@ export default async function (ctx: any) {
   const body = ctx.body
   const bytes = ArrayBuffer.isView(body)
   console.log(JSON.stringify({ kind: ctx.trigger.kind, event, connectionId, uid: ctx.user?.uid ?? null, body: bytes ? { bytes: body.byteLength } : body ?? null, room: ctx.query.room ?? null, path: ctx.path }))
+  if (event === 'connection' && ctx.query.slow) await new Promise((resolve) => setTimeout(resolve, 20))
   if (event === 'connection') return { hello: connectionId, uid: ctx.user?.uid ?? null }
   if (event !== 'message') return
   if (bytes) return body

@@ -3,7 +3,7 @@ import type { InvokeError } from '../../errors.js'
 import type { Executor } from '../../types.js'
 import type { Connection, Connections } from './connections.js'
 import { encodeMessage } from './decode.js'
-import { CLOSE } from './limits.js'
+import { CLOSE, type Gate } from './limits.js'
 
 export const WEBSOCKET_FUNCTION = '__websocket__'
 
@@ -11,6 +11,8 @@ export interface EventOptions {
   executor: Executor
   connections: Connections
   maxPending: number
+  /** Bounds the events of all connections running at once. */
+  gate: Gate
   /** Put stacks in the error replies. */
   debug: boolean
   /** Whether the `close` event can still run (not once the executor itself is closing). */
@@ -36,15 +38,22 @@ export function queueEvent(options: EventOptions, connection: Connection, event:
 }
 
 async function runEvent(options: EventOptions, connection: Connection, event: WebSocketTrigger['event'], body: unknown): Promise<void> {
-  const result = await options.executor.invoke(WEBSOCKET_FUNCTION, {
-    body,
-    query: connection.query,
-    headers: connection.headers,
-    method: 'GET',
-    path: connection.path,
-    user: connection.user,
-    trigger: { kind: 'websocket', event, connectionId: connection.id },
-  })
+  const wait = options.gate.enter()
+  if (wait) await wait
+  let result: Awaited<ReturnType<Executor['invoke']>>
+  try {
+    result = await options.executor.invoke(WEBSOCKET_FUNCTION, {
+      body,
+      query: connection.query,
+      headers: connection.headers,
+      method: 'GET',
+      path: connection.path,
+      user: connection.user,
+      trigger: { kind: 'websocket', event, connectionId: connection.id },
+    })
+  } finally {
+    options.gate.leave()
+  }
   if (event === 'close') return
   if (result.error) return answerError(options, connection, event, result.error, result.requestId)
   if (result.data === undefined) return

@@ -10,7 +10,7 @@ import { tokenVerifier } from '../token.js'
 import { Connections, type Connection } from './connections.js'
 import { decodeMessage } from './decode.js'
 import { queueEvent, type EventOptions } from './events.js'
-import { CLOSE, readLimits } from './limits.js'
+import { CLOSE, Gate, readLimits } from './limits.js'
 import { admit, refuse, splitUrl, type Admitted, type WebSocketAuthenticate } from './upgrade.js'
 
 export type { WebSocketAuthenticate } from './upgrade.js'
@@ -30,6 +30,8 @@ export interface WebSocketOptions {
   heartbeatMs?: number
   /** Events of one connection waiting for the function before its socket stops being read. Default 64. */
   maxPending?: number
+  /** Events (of all connections) running at once; the others wait their turn. Default 32. */
+  maxConcurrency?: number
   /** Open connections past which upgrades are refused with 503. Default: no limit. */
   maxConnections?: number
   /** Put stacks in the error replies of failed `message` events. Never in production. */
@@ -62,7 +64,14 @@ export function attachWebSocket(httpServer: Server, executor: Executor, options:
   const detach = hub.attach(connections)
   const server = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload, clientTracking: false, perMessageDeflate: false })
   let closing: Promise<void> | undefined
-  const events: EventOptions = { executor, connections, maxPending: limits.maxPending, debug: options.debug === true, open: () => !hub.closed }
+  const events: EventOptions = {
+    executor,
+    connections,
+    maxPending: limits.maxPending,
+    gate: new Gate(limits.maxConcurrency),
+    debug: options.debug === true,
+    open: () => !hub.closed,
+  }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = splitUrl(req.url)

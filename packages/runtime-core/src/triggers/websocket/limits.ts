@@ -5,6 +5,11 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 export const DEFAULT_HEARTBEAT_MS = 30_000
 /** Messages of one connection waiting for the function before its socket stops being read (TCP then slows the client). */
 export const DEFAULT_MAX_PENDING = 64
+/**
+ * Events of all connections running at once. Below the isolate pool's default capacity (4 isolates + 64 queued), so a
+ * burst of connections waits here instead of failing with OVERLOADED.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 32
 
 /** Close codes of RFC 6455 the entry point uses. */
 export const CLOSE = {
@@ -20,6 +25,7 @@ export interface Limits {
   heartbeatMs: number
   maxPending: number
   maxConnections: number
+  maxConcurrency: number
 }
 
 export function readLimits(options: Partial<Limits>): Limits {
@@ -29,6 +35,7 @@ export function readLimits(options: Partial<Limits>): Limits {
     heartbeatMs: count('heartbeatMs', options.heartbeatMs, DEFAULT_HEARTBEAT_MS, 0),
     maxPending: count('maxPending', options.maxPending, DEFAULT_MAX_PENDING, 1),
     maxConnections: count('maxConnections', options.maxConnections, Infinity, 0),
+    maxConcurrency: count('maxConcurrency', options.maxConcurrency, DEFAULT_MAX_CONCURRENCY, 1),
   }
 }
 
@@ -46,4 +53,27 @@ export function startHeartbeat(intervalMs: number, beat: () => void): () => void
   const timer = setInterval(beat, intervalMs)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+/** At most `max` holders at once; the others wait in order. `enter()` returns nothing when there is room (no await). */
+export class Gate {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(private readonly max: number) {}
+
+  enter(): Promise<void> | undefined {
+    if (this.active < this.max) {
+      this.active++
+      return undefined
+    }
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  leave(): void {
+    const next = this.waiting.shift()
+    // The slot passes straight to the next waiter.
+    if (next) next()
+    else this.active--
+  }
 }
