@@ -3,7 +3,7 @@ import type { TokenPayload } from '@scraping-run/cloud'
 import type { WebSocket } from 'ws'
 import { RuntimeError } from '../../errors.js'
 import type { SocketInfo, SocketSource } from '../../executor/sockets.js'
-import { encodeMessage } from './decode.js'
+import { encodeMessage, sendOptions, type Encoded } from './decode.js'
 import { CLOSE, startHeartbeat, type Limits } from './limits.js'
 
 /** Why the entry point ended a connection itself (the `close` event's `body.error`). */
@@ -95,10 +95,10 @@ export class Connections implements SocketSource {
   }
 
   /** Sends unless the client is too far behind; one that is gets dropped, so it cannot grow the host's memory. */
-  deliver(connection: Connection, message: { data: string | Uint8Array; binary: boolean }): boolean {
+  deliver(connection: Connection, message: Encoded): boolean {
     const { ws } = connection
     if (ws.readyState !== OPEN) return false
-    ws.send(message.data, { binary: message.binary })
+    ws.send(message.data, sendOptions(message))
     if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.drop(connection, { code: 'SLOW_CLIENT', message: `the client fell more than ${this.limits.maxBufferedBytes} bytes behind (maxBufferedBytes)` })
     }

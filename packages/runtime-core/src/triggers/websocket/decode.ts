@@ -12,8 +12,27 @@ export function decodeMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: b
   }
 }
 
+/** A message ready for any number of sockets: encoded once (a broadcast does not re-encode its text per client). */
+export interface Encoded {
+  data: Uint8Array
+  binary: boolean
+}
+
+const TEXT = { binary: false } as const
+const BINARY = { binary: true } as const
+
+/** The `ws.send` options of a message (shared objects: a broadcast allocates none per client). */
+export function sendOptions(message: Encoded): { binary: boolean } {
+  return message.binary ? BINARY : TEXT
+}
+
 /** What crosses to the socket: a string as a text frame, bytes as a binary frame, anything else as its JSON text. */
-export function encodeMessage(data: unknown): { data: string | Uint8Array; binary: boolean } {
+export function encodeMessage(data: unknown): Encoded {
+  const encoded = encodeValue(data)
+  return typeof encoded.data === 'string' ? { data: Buffer.from(encoded.data, 'utf8'), binary: false } : (encoded as Encoded)
+}
+
+function encodeValue(data: unknown): { data: string | Uint8Array; binary: boolean } {
   if (typeof data === 'string') return { data, binary: false }
   if (data instanceof Uint8Array) return { data, binary: true }
   if (data instanceof ArrayBuffer) return { data: new Uint8Array(data), binary: true }

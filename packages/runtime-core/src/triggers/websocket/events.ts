@@ -74,7 +74,7 @@ function answerError(options: EventOptions, connection: Connection, event: WebSo
   if (event === 'message') {
     const reply: Record<string, unknown> = { error: error.message, code: error.code, requestId }
     if (options.debug && error.stack) reply.stack = error.stack
-    options.connections.deliver(connection, { data: JSON.stringify(reply), binary: false })
+    options.connections.deliver(connection, encodeMessage(reply))
     return
   }
   const code = error.code === 'FORBIDDEN' || error.code === 'UNAUTHORIZED' ? CLOSE.policy : CLOSE.internal
