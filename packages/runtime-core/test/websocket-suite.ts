@@ -114,6 +114,19 @@ export function websocketSuite(name: string, sandbox: () => Sandbox): void {
       expect(seen.sort()).toEqual(['close', 'connection', 'connection', 'message', 'message'])
     })
 
+    it('the __interceptor__ function sees every event too, and can answer a message in place of the function', async () => {
+      const interceptor = `export default async function (ctx: any, next: () => Promise<unknown>) {
+        if (ctx.trigger.kind === 'websocket' && ctx.trigger.event === 'message' && ctx.body && ctx.body.blocked) return { blocked: ctx.trigger.event, uid: ctx.user?.uid ?? null }
+        return next()
+      }`
+      const app = await run({}, [{ name: '__interceptor__', source: interceptor }])
+      const ada = await connect(app, `?token=${tokenFor(app, 'ada')}`)
+      expect(await ada.next()).toMatchObject({ uid: 'ada' })
+      expect(await ada.request({ blocked: true })).toEqual({ blocked: 'message', uid: 'ada' })
+      expect(await ada.request({ open: true })).toEqual({ echo: { open: true }, uid: 'ada' })
+      expect(app.events().filter((event) => event.event === 'message').map((event) => event.body)).toEqual([{ open: true }])
+    })
+
     it('a function error answers the sender; a refused connection is closed with 1008', async () => {
       const app = await run()
       const ada = await connect(app)
@@ -126,6 +139,17 @@ export function websocketSuite(name: string, sandbox: () => Sandbox): void {
       const late = await connect(app)
       expect(await late.closed).toEqual({ code: 1008, reason: 'FORBIDDEN' })
       expect(await ada.request({ still: 'here' })).toMatchObject({ echo: { still: 'here' } })
+    })
+
+    it('runs one connection\'s messages in order, and keeps reading after pausing a client that sends faster (maxPending)', { timeout: 30_000 }, async () => {
+      const app = await run({ maxPending: 2 })
+      const ada = await connect(app)
+      await ada.next()
+      for (let i = 0; i < 12; i++) ada.send({ sleep: i % 3 === 0 ? 15 : 0, i })
+      const replies = []
+      for (let i = 0; i < 12; i++) replies.push((await ada.next()).echo.i)
+      expect(replies).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+      expect(await ada.request({ after: true })).toMatchObject({ echo: { after: true } })
     })
 
     it('an oversize message closes that connection only, with 1009', async () => {
