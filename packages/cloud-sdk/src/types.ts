@@ -91,6 +91,8 @@ export interface FunctionContext<TBody = any, TUser extends TokenPayload = Token
   /** The raw HTTP response; a function that ends it itself is left alone by the runtime. */
   response?: ServerResponse
   trigger: Trigger
+  /** WebSocket events only: the event's own connection (LAF's `ctx.socket`); `send` is `false` once it is gone. */
+  socket?: CloudSocket
   env: Record<string, string | undefined>
   /** Aborted when the caller gives up (timeout, disconnect, MCP cancellation). */
   signal?: AbortSignal

@@ -1,6 +1,7 @@
 // The WebSocket entry point's behaviour, run once per sandbox (vm and isolate).
 import type { ClientOptions } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
+import { cloud } from '@scraping-run/cloud'
 import { RuntimeError, type Sandbox } from '@scraping-run/runtime-core'
 import { Client, SECRET, start, until, type Running } from './websocket-support.js'
 
@@ -61,6 +62,10 @@ export function websocketSuite(name: string, sandbox: () => Sandbox): void {
       expect(await ada.request(new Uint8Array([1, 2, 3]))).toEqual(new Uint8Array([1, 2, 3]))
       expect(await bob.request({ n: 2 })).toEqual({ echo: { n: 2 }, uid: null })
       expect(ada.received).toHaveLength(3)
+      // LAF's ctx.socket and ctx.method work as on LAF.
+      expect(await bob.request({ self: true })).toBe('via ctx.socket')
+      expect(await bob.next()).toEqual({ sent: true, method: 'WebSocket:message', socket: true, uid: null })
+      expect(ada.received).toHaveLength(3)
     })
 
     it('broadcasts to every client through cloud.sockets (broadcast, forEach, send, size, get, user)', async () => {
@@ -87,8 +92,9 @@ export function websocketSuite(name: string, sandbox: () => Sandbox): void {
       expect(await bob.request({ to: adaHello.hello, text: 'just you' })).toEqual({ sent: true })
       expect(await ada.next()).toBe('just you')
       expect(await bob.request({ to: 'nobody', text: 'x' })).toEqual({ sent: false })
-      // The host sees the same connections.
+      // The host sees the same connections, through the handle and through `cloud` outside any function.
       expect(app.handle.sockets.size).toBe(2)
+      expect([...cloud.sockets].map((socket) => socket.user?.uid).sort()).toEqual(['ada', 'bob'])
       expect(app.handle.sockets.broadcast('from the host')).toBe(2)
       expect([await ada.next(), await bob.next()]).toEqual(['from the host', 'from the host'])
     })

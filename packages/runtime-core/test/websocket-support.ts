@@ -23,6 +23,7 @@ export default async function (ctx: any) {
   if (body && body.list) { const all = [...cloud.sockets]; return { size: cloud.sockets.size, ids: all.map((s: any) => s.id).sort(), users: all.map((s: any) => s.user?.uid ?? null).sort(), has: cloud.sockets.has(connectionId), self: cloud.sockets.get(connectionId)?.user?.uid ?? null } }
   if (body && body.to) return { sent: cloud.sockets.send(body.to, body.text) }
   if (body && body.chunk !== undefined) { cloud.sockets.broadcast('x'.repeat(body.size)); return }
+  if (body && body.self) return { sent: ctx.socket.send('via ctx.socket'), method: ctx.method, socket: ctx.socket.id === connectionId, uid: ctx.socket.user?.uid ?? null }
   if (body && body.sleep) await new Promise((resolve) => setTimeout(resolve, body.sleep))
   if (body && body.fail) throw new Error('the function failed on purpose')
   return { echo: body, uid: ctx.user?.uid ?? null }

@@ -325,6 +325,10 @@ async function run(id, key, plain, flags) {
   const waitUntil = (work) => { waits.push(Promise.resolve(work).then(() => undefined, (error) => tell('log', ['error', 'waitUntil work failed: ' + format(error, 0)]))) }
   const ctx = { ...(flags.json ? JSON.parse(plain) : plain), signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]), waitUntil }
   if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]))
+  if (ctx.trigger && ctx.trigger.kind === 'websocket') {
+    const connectionId = ctx.trigger.connectionId
+    ctx.socket = FROZEN({ id: connectionId, user: ctx.user, readyState: 1, send: (data) => callSync('sockets', ['send', connectionId, data]), close: (code, reason) => { callSync('sockets', ['close', connectionId, code, reason]) } })
+  }
   const next = () => callAsync('next', [{ body: ctx.body, query: ctx.query, headers: ctx.headers, user: ctx.user }])
   let packed
   try {

@@ -46,7 +46,8 @@ async function runEvent(options: EventOptions, connection: Connection, event: We
       body,
       query: connection.query,
       headers: connection.headers,
-      method: 'GET',
+      // LAF's names, so a migrated __websocket__ that checks ctx.method keeps working.
+      method: `WebSocket:${event}`,
       path: connection.path,
       user: connection.user,
       trigger: { kind: 'websocket', event, connectionId: connection.id },
