@@ -1,4 +1,4 @@
-// Runs before every function, on every entry point (HTTP, cloud.invoke, cron, MCP). Callers need a token
+// Runs before every function, on every entry point (HTTP, cloud.invoke, cron, MCP, WebSocket). Callers need a token
 // (Authorization: Bearer …), except cron triggers, which prove themselves with a trigger token instead.
 import type { FunctionContext } from '@scraping-run/cloud'
 

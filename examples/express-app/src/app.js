@@ -10,11 +10,14 @@ import { deployFeature } from './features/deploy.js'
 import { cronFeature } from './features/cron.js'
 import { consoleFeature } from './features/console.js'
 import { lafFeature } from './features/laf.js'
+import { websocketFeature } from './features/websocket.js'
 
 /**
  * A feature gets the shared demo state: the app, the route list it prints, the services started so far, and `onClose`.
+ * `onListen` runs with the HTTP server once there is one (server.js and the tests call `attach(server)`).
  * @typedef {{ app: import('express').Express, routes: Array<{ method: string, path: string, what: string, try?: string }>,
- *   services: Record<string, any>, onClose: (close: () => Promise<void> | void) => void, options: DemoOptions }} Demo
+ *   services: Record<string, any>, onClose: (close: () => Promise<void> | void) => void,
+ *   onListen: (hook: (server: import('node:http').Server) => void) => void, options: DemoOptions }} Demo
  * @typedef {{ dataDir?: string }} DemoOptions
  */
 
@@ -32,6 +35,8 @@ const features = [
   cronFeature,
   // The same functions and a todo policy as a migrated LAF app sees them (/laf, /laf/proxy/app).
   lafFeature,
+  // After functions: __websocket__ runs on that executor.
+  websocketFeature,
   mcpFeature,
   // After deploy (its registry and executors) and proxy (the policy tester).
   consoleFeature,
@@ -42,8 +47,10 @@ export async function createDemoApp(options = {}) {
   const app = express()
   const routes = []
   const closers = []
+  /** @type {Array<(server: import('node:http').Server) => void>} */
+  const listening = []
   /** @type {Demo} */
-  const demo = { app, routes, services: {}, onClose: (close) => closers.push(close), options }
+  const demo = { app, routes, services: {}, onClose: (close) => closers.push(close), onListen: (hook) => listening.push(hook), options }
 
   app.get('/health', (_req, res) => {
     res.json({ ok: true })
@@ -59,5 +66,9 @@ export async function createDemoApp(options = {}) {
     await close()
     throw error
   }
-  return { app, routes, services: demo.services, close }
+  /** @param {import('node:http').Server} server */
+  const attach = (server) => {
+    for (const hook of listening) hook(server)
+  }
+  return { app, routes, services: demo.services, close, attach }
 }

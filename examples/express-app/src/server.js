@@ -14,6 +14,8 @@ const server = demo.app.listen(port, host, () => {
   }
   console.log('Press Ctrl-C to stop.')
 })
+// Features that need the HTTP server itself (the WebSocket chat) attach to it now.
+demo.attach(server)
 server.on('error', (error) => {
   console.error(`demo: cannot listen on ${host}:${port}: ${error.message}. Set PORT to a free port.`)
   process.exit(1)
@@ -25,8 +27,10 @@ async function stop(signal) {
   stopping = true
   console.log(`\n${signal}: stopping…`)
   server.closeAllConnections?.()
-  await new Promise((resolve) => server.close(resolve))
+  const closed = new Promise((resolve) => server.close(resolve))
+  // Before waiting for the server: it waits for upgraded (WebSocket) connections too, which demo.close() ends.
   await demo.close()
+  await closed
   process.exit(0)
 }
 process.on('SIGINT', () => void stop('SIGINT'))

@@ -10,9 +10,11 @@ export async function serveFeatures(features: Feature[], services: Record<string
   const app = express()
   const routes: Route[] = []
   const closers: Array<() => unknown> = []
-  const demo = { app, routes, services, onClose: (close: () => unknown) => closers.push(close), options: {} }
+  const listening: Array<(server: Server) => void> = []
+  const demo = { app, routes, services, onClose: (close: () => unknown) => closers.push(close), onListen: (hook: (server: Server) => void) => listening.push(hook), options: {} }
   for (const feature of features) await feature(demo)
   const server: Server = app.listen(0, '127.0.0.1')
+  for (const hook of listening) hook(server)
   await new Promise((resolve) => server.once('listening', resolve))
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
@@ -23,8 +25,10 @@ export async function serveFeatures(features: Feature[], services: Record<string
     onClose: (close: () => unknown) => closers.push(close),
     async close() {
       server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
+      // The server also waits for upgraded (WebSocket) connections, which the closers end.
+      const closed = new Promise((resolve) => server.close(resolve))
       for (const close of closers.reverse()) await close()
+      await closed
     },
   }
 }

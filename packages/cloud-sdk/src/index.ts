@@ -29,6 +29,7 @@ export type {
   CloudMongo,
   CloudSdk,
   CloudSocket,
+  CloudSockets,
   CloudStorage,
   DatabaseOptions,
   FileBody,

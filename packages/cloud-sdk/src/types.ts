@@ -91,6 +91,8 @@ export interface FunctionContext<TBody = any, TUser extends TokenPayload = Token
   /** The raw HTTP response; a function that ends it itself is left alone by the runtime. */
   response?: ServerResponse
   trigger: Trigger
+  /** WebSocket events only: the event's own connection (LAF's `ctx.socket`); `send` is `false` once it is gone. */
+  socket?: CloudSocket
   env: Record<string, string | undefined>
   /** Aborted when the caller gives up (timeout, disconnect, MCP cancellation). */
   signal?: AbortSignal
@@ -184,11 +186,34 @@ export interface CloudMongo {
   db: MongoDb
 }
 
-/** The minimum a live WebSocket offers (the `ws` package's `WebSocket` satisfies it). */
+/** One live WebSocket connection as a function sees it (never the raw socket: a handle that works in every sandbox). */
 export interface CloudSocket {
+  /** The connection's id, as in `ctx.trigger.connectionId`. */
+  readonly id: string
+  /** The user its Bearer token (or `authenticate`) gave it, or `null`. */
+  readonly user: TokenPayload | null
+  /** `1` (OPEN) when the handle was taken; handles are snapshots of the live set. */
   readonly readyState: number
-  send(data: string | Buffer): void
+  /** Sends text (a string), bytes (`Uint8Array`, `ArrayBuffer`) or any other value as its JSON. `false` when the connection is gone. */
+  send(data: unknown): boolean
   close(code?: number, reason?: string): void
+}
+
+/**
+ * `cloud.sockets`: the live connections of the WebSocket entry points attached to this runtime (empty without one).
+ * Iterable like LAF's `Set<WebSocket>` (`cloud.sockets.forEach((socket) => socket.send(text))` works as on LAF).
+ */
+export interface CloudSockets extends Iterable<CloudSocket> {
+  /** How many connections are open. */
+  readonly size: number
+  forEach(callback: (socket: CloudSocket) => void): void
+  values(): IterableIterator<CloudSocket>
+  get(id: string): CloudSocket | undefined
+  has(id: string): boolean
+  /** Sends to one connection; `false` when it is gone. */
+  send(id: string, data: unknown): boolean
+  /** Sends to every connection (but `except`); returns how many it was sent to. */
+  broadcast(data: unknown, options?: { except?: string | string[] }): number
 }
 
 export interface DatabaseOptions {
@@ -205,7 +230,7 @@ export interface CloudSdk {
   getToken(payload: TokenPayload, options?: TokenOptions): string
   parseToken(token: string | null | undefined, options?: ParseTokenOptions): TokenPayload | null
   readonly storage: CloudStorage
-  readonly sockets: Set<CloudSocket>
+  readonly sockets: CloudSockets
   readonly appid: string
   readonly env: Record<string, string | undefined>
   /** Shared between every invocation of one runtime. */

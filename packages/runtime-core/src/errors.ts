@@ -38,6 +38,8 @@ export const RUNTIME_ERROR_CODES = [
   'LEASE_LOST',
   'INVALID_LAMBDA_RESULT',
   'INVALID_LAMBDA_CONFIG',
+  'SLOW_CLIENT',
+  'HEARTBEAT_TIMEOUT',
 ] as const
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number]

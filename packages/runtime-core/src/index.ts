@@ -21,6 +21,8 @@ export type { CorsOptions } from './triggers/http/cors.js'
 export { buildOpenApiDocument, openApiDocument } from './openapi/document.js'
 export type { OpenApiDocument, OpenApiOptions } from './openapi/document.js'
 export type { OpenApiRouteOptions } from './openapi/route.js'
+export { attachWebSocket } from './triggers/websocket/index.js'
+export type { WebSocketAuthenticate, WebSocketHandle, WebSocketOptions } from './triggers/websocket/index.js'
 export type {
   BridgeOp,
   EntryKind,

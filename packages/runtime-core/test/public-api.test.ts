@@ -15,6 +15,7 @@ describe('public API', () => {
         'consoleSink',
         'createExecutor',
         'createHttpHandler',
+        'attachWebSocket',
         'directoryStore',
         'isolateSandbox',
         'isolateUnavailableReason',

@@ -5,6 +5,7 @@ import { getFreePort } from '@scraping-run/test-utils'
 import { createExecutor, createHttpHandler, memoryStore } from '@scraping-run/runtime-core'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import WebSocket from 'ws'
 import { exampleDir, readmeExamples, runExample, typecheck, type ExampleDir, type ReadmeExample } from '../../../common/test-utils/src/readme-examples.js'
 
 const README = new URL('../README.md', import.meta.url)
@@ -62,6 +63,48 @@ describe('README examples', () => {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
       await executor.close()
+    }
+  })
+
+  it('the WebSocket example is a chat: a second client joining and a message reach both', { timeout: 60_000 }, async () => {
+    const server = examples.find((example) => example.code.includes('attachWebSocket(server, executor'))!
+    const chat = examples.find((example) => example.code.startsWith('// functions/__websocket__.ts'))!
+    await dir.write('functions/__websocket__.ts', chat.code)
+    const port = await getFreePort()
+    const file = await dir.writeRunnable(server, 'chat.js', (code) => code.replace('app.listen(3000)', `app.listen(${port})`))
+    const running = await runExample(file, {
+      env: { JWT_SECRET: 'readme-secret' },
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/fn/none`, { method: 'POST' })).status !== 0,
+    })
+    const open = (query = '') =>
+      new Promise<{ ws: WebSocket; next(): Promise<any> }>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`)
+        const queue: unknown[] = []
+        const waiting: Array<(value: unknown) => void> = []
+        ws.on('message', (data) => {
+          const value = JSON.parse(String(data))
+          const wake = waiting.shift()
+          if (wake) wake(value)
+          else queue.push(value)
+        })
+        ws.once('open', () => resolve({ ws, next: () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((wake) => waiting.push(wake))) }))
+        ws.once('error', reject)
+      })
+    try {
+      const ada = await open()
+      expect(await ada.next()).toEqual({ welcome: 'guest', online: 1 })
+      const { createTokenHelpers } = await import('@scraping-run/cloud')
+      const bob = await open(`?token=${createTokenHelpers('readme-secret').getToken({ uid: 'bob' })}`)
+      expect(await bob.next()).toEqual({ welcome: 'bob', online: 2 })
+      expect(await ada.next()).toEqual({ joined: 'bob' })
+      bob.ws.send('hello')
+      expect(await ada.next()).toEqual({ from: 'bob', text: 'hello' })
+      expect(await bob.next()).toEqual({ from: 'bob', text: 'hello' })
+      bob.ws.close()
+      expect(await ada.next()).toEqual({ left: 'bob' })
+      ada.ws.close()
+    } finally {
+      await running.stop()
     }
   })
 })

@@ -116,7 +116,8 @@ export class InvocationContext {
   constructor(requestId: string, functionName: string, init: InvokeInit, trigger: Trigger, env: Record<string, string | undefined>, abort: CallAbort) {
     this.requestId = requestId
     this.functionName = functionName
-    this.method = (init.method ?? 'POST').toUpperCase()
+    // HTTP methods are case-insensitive; WebSocket events keep LAF's `WebSocket:message` as it is.
+    this.method = trigger.kind === 'websocket' && init.method ? init.method : (init.method ?? 'POST').toUpperCase()
     this.path = init.path ?? `/${functionName}`
     this.query = init.query ?? {}
     this.body = init.body

@@ -7,6 +7,7 @@ import type { InvokeInit, InvokeResult, LogLevel } from '../types.js'
 import type { Frame, Invocations } from './invocations.js'
 import { replayChain } from './db-replay.js'
 import { mongoOp } from './mongo-bridge.js'
+import type { SocketHub } from './sockets.js'
 import { applyResponseOp } from './response-ops.js'
 
 export interface HostBridgeOptions {
@@ -18,6 +19,8 @@ export interface HostBridgeOptions {
   hostObjects: boolean
   /** The LAF profile: sandboxes give functions `cloud.fetch`. */
   laf?: boolean
+  /** The executor's WebSocket connections (`cloud.sockets`). */
+  sockets: SocketHub
   invoke(name: string, init: InvokeInit, depth: number): Promise<InvokeResult>
 }
 
@@ -107,6 +110,7 @@ export function createHostBridge(options: HostBridgeOptions): HostBridge {
       if (!response) throw new RuntimeError('BAD_REQUEST', 'this invocation has no HTTP response (it was not started by an HTTP request)')
       return applyResponseOp(response, String(method), args)
     },
+    sockets: (_id, [action, ...args]) => options.sockets.op(action, args),
     // Native driver objects for a sandbox that takes host objects; collection calls as data for any other.
     mongo(_id, args) {
       const mongo = services.mongo()

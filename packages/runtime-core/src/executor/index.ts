@@ -23,6 +23,7 @@ import { plainContext, sandboxCall } from './plain.js'
 import { holdProcessGuard } from './process-guard.js'
 import { lambdaInput } from '../triggers/lambda/index.js'
 import { lafCall } from '../laf/context.js'
+import { registerSocketHub, SocketHub } from './sockets.js'
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_MAX_INVOKE_DEPTH = 16
@@ -47,6 +48,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const tokens = createTokenHelpers(options.jwtSecret)
   const invocations = new Invocations()
   const services = createServices(options)
+  const sockets = new SocketHub()
   const bridge = createHostBridge({
     invocations,
     services,
@@ -55,6 +57,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     maxInvokeDepth: options.maxInvokeDepth ?? DEFAULT_MAX_INVOKE_DEPTH,
     hostObjects: sandbox.capabilities.hostObjects,
     laf: options.laf === true,
+    sockets,
     // Nested calls come from a running invocation (maybe __init__ itself): waiting for ready() there would deadlock.
     invoke: (name, init, depth) => run(name, init, depth, true),
   })
@@ -264,7 +267,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     }
   }
 
-  return {
+  const executor: Executor = {
     store,
     sandbox,
     invoke: (name, init) => (init?.matchPrefix ? routed(name, init) : run(name, init ?? {}, 0)) as Promise<InvokeResult<any>>,
@@ -297,6 +300,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
     async close() {
       if (closed) return
       closed = true
+      // WebSocket connections first: their events would only meet a closed executor from here on.
+      await sockets.close()
       // Work host interceptors handed on with ctx.waitUntil; the sandbox's own waits in dispose().
       await Promise.allSettled([...background])
       unwatch()
@@ -309,6 +314,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await closeSinks(options.logSink, options.onSinkError)
     },
   }
+  registerSocketHub(executor, sockets)
+  return executor
 }
 
 /**

@@ -1,8 +1,9 @@
 import { CloudError, createDatabase } from '@scraping-run/cloud'
-import type { CloudBucket, CloudMongo, CloudSdk, CloudSocket, CloudStorage, DatabaseOptions, Db, InvokeParams, TokenPayload } from '@scraping-run/cloud'
+import type { CloudBucket, CloudMongo, CloudSdk, CloudStorage, DatabaseOptions, Db, InvokeParams, TokenPayload } from '@scraping-run/cloud'
 import type { DbRequest, DbResponse } from '@scraping-run/cloud/protocol'
 import { createLafFetch, type LafFetch } from '../laf/fetch.js'
 import type { SandboxBridge } from './protocol.js'
+import { createSocketsFacade } from './sockets-facade.js'
 
 const BUCKET_METHODS = [
   'readFile', 'readStream', 'writeFile', 'deleteFile', 'deleteFiles', 'exists', 'stat', 'copyFile', 'listFiles',
@@ -17,7 +18,7 @@ const BUCKET_METHODS = [
 export function createBridgedCloud(invocationId: () => string, bridge: SandboxBridge, options: { hostObjects: boolean }): CloudSdk {
   const call = (op: Parameters<SandboxBridge['call']>[1], args: unknown[]) => bridge.call(invocationId(), op, args)
   const shared = new Map<string, unknown>()
-  const sockets = new Set<CloudSocket>()
+  const sockets = createSocketsFacade((action, args) => call('sockets', [action, ...args]))
   const databases = new Map<string, Db>()
   let lafFetch: LafFetch | undefined
 

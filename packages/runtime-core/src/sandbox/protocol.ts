@@ -91,9 +91,11 @@ export interface SandboxLimits {
  *   needDrain}); ['drain'] resolves with it once the response drained (or closed)
  * - `mongo` [] → the native `{client, db}` for `hostObjects` sandboxes; [action, …] → a collection call as data for others
  * - `progress` [progress, total?, message?] → nothing: `ctx.progress(…)`, to the entry point (MCP progress notifications)
+ * - `sockets` [action, …] → `cloud.sockets`: ['list'] → [{id, user}], ['size'] → number, ['get', id] → {id, user} | null,
+ *   ['send', id, data] → boolean, ['close', id, code?, reason?], ['broadcast', data, exceptIds] → how many got it
  * - `stats` [{isolate: 'new' | 'warm', usedBytes, limitBytes?}] → nothing: what the call cost, for the invocation log
  */
-export type BridgeOp = 'invoke' | 'database' | 'storage' | 'token' | 'env' | 'log' | 'uncaught' | 'next' | 'response' | 'mongo' | 'progress' | 'stats'
+export type BridgeOp = 'invoke' | 'database' | 'storage' | 'token' | 'env' | 'log' | 'uncaught' | 'next' | 'response' | 'mongo' | 'progress' | 'stats' | 'sockets'
 
 /** The only way back from a function to the host. */
 export interface SandboxBridge {

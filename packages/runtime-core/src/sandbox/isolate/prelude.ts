@@ -5,6 +5,7 @@ import { awslambda, sse, sseEvent } from '@scraping-run/cloud'
 import { createLafFetch } from '../../laf/fetch.js'
 import { createResponseFacade } from '../response-facade.js'
 import { createLambdaCaller, createLambdaStreams, createResultPipe, streamTools } from '../stream-kit.js'
+import { createSocketsFacade } from '../sockets-facade.js'
 import { WEB_GLOBALS } from './web-globals.js'
 
 const CORE = String.raw`
@@ -159,7 +160,7 @@ const cloud = FROZEN({
   get appid() { return callSync('env', []).appid },
   // The LAF profile's axios-like cloud.fetch, over this isolate's fetch; absent without the profile.
   get fetch() { return callSync('env', []).laf ? (lafFetch ??= createLafFetch((url, init) => globalThis.fetch(url, init))) : undefined },
-  sockets: FROZEN(new Set()),
+  sockets: createSocketsFacade((action, args) => callSync('sockets', [action, ...args])),
   shared,
 })
 // cloud.mongo: collection methods and cursors as data, run on the host's driver. ObjectIds cross as {$oid} and are
@@ -333,6 +334,10 @@ async function run(id, key, plain, flags) {
   const { extra, ...fields } = flags.json ? JSON.parse(plain) : plain
   const ctx = { ...fields, ...extra, signal: controller.signal, progress: (progress, total, message) => tell('progress', [progress, total, message]), waitUntil }
   if (flags.response) ctx.response = createResponseFacade((method, args) => callSync('response', [method, ...args]), (method, args) => callAsync('response', [method, ...args]))
+  if (ctx.trigger && ctx.trigger.kind === 'websocket') {
+    const connectionId = ctx.trigger.connectionId
+    ctx.socket = FROZEN({ id: connectionId, user: ctx.user, readyState: 1, send: (data) => callSync('sockets', ['send', connectionId, data]), close: (code, reason) => { callSync('sockets', ['close', connectionId, code, reason]) } })
+  }
   const next = () => callAsync('next', [{ body: ctx.body, query: ctx.query, headers: ctx.headers, user: ctx.user }])
   const signal = () => controller.signal
   let packed
@@ -371,7 +376,7 @@ return FROZEN({
 `
 
 /** The closure body the host evaluates once per isolate: `$0` is the bridge Reference. */
-export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\nconst createLafFetch = (${createLafFetch.toString()})\n${CORE}\n${WEB_GLOBALS}\n${STREAM_SOURCE()}\n${RUNTIME}`
+export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\nconst createLafFetch = (${createLafFetch.toString()})\nconst createSocketsFacade = (${createSocketsFacade.toString()})\n${CORE}\n${WEB_GLOBALS}\n${STREAM_SOURCE()}\n${RUNTIME}`
 
 /** The streaming helpers (cloud SDK's sse/sseEvent/awslambda and the stream kit), evaluated inside the isolate. */
 function STREAM_SOURCE(): string {

@@ -1,4 +1,4 @@
-import type { TokenPayload, Trigger } from '@scraping-run/cloud'
+import type { CloudSocket, TokenPayload, Trigger } from '@scraping-run/cloud'
 import { RuntimeError } from '../../errors.js'
 import type { PlainContext, PlainFile, SandboxBridge, SandboxCall } from '../protocol.js'
 import { createResponseFacade } from '../response-facade.js'
@@ -99,6 +99,21 @@ export class VmContext {
 
   get signal(): AbortSignal {
     return this.#signals.signal(this.#id)
+  }
+
+  /** WebSocket events: the event's own connection, over the `sockets` op like every other handle. */
+  get socket(): CloudSocket | undefined {
+    if (this.trigger.kind !== 'websocket') return undefined
+    const id = this.#id
+    const bridge = this.#bridge
+    const connectionId = this.trigger.connectionId
+    return Object.freeze({
+      id: connectionId,
+      user: this.user,
+      readyState: 1,
+      send: (data: unknown) => bridge.call(id, 'sockets', ['send', connectionId, data]) as boolean,
+      close: (code?: number, reason?: string) => void bridge.call(id, 'sockets', ['close', connectionId, code, reason]),
+    })
   }
 
   /** Work that goes on after the result; the sandbox bounds it by the call's timeout and waits for it on dispose. */

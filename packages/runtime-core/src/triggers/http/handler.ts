@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createTokenHelpers, type TokenPayload, type Trigger } from '@scraping-run/cloud'
+import type { TokenPayload, Trigger } from '@scraping-run/cloud'
 import { RuntimeError, toInvokeError, type InvokeError } from '../../errors.js'
 import type { Executor, FunctionRecord, InvokeInit } from '../../types.js'
+import { bearerToken, tokenVerifier } from '../token.js'
 import { parseBytes, readBody } from './body.js'
 import { applyCors, type CorsOptions } from './cors.js'
 import { DEBUG_LOGS_HEADER, DEBUG_SOURCE_HEADER, DEBUG_TIME_HEADER, DEVELOP_TOKEN_HEADER, decodeDebugSource, encodeDebugLogs } from './debug.js'
@@ -51,15 +52,8 @@ export function createHttpHandler(executor: Executor, options: HttpHandlerOption
   const fail = laf ? sendLafError : sendError
   const succeed = laf ? sendLafResult : sendResult
   const lafHeader = (req: IncomingMessage, name: string) => (laf ? header(req, name) : undefined)
-  const helpers = options.jwtSecret ? createTokenHelpers(options.jwtSecret) : undefined
-  const verify = (token: string | undefined): TokenPayload | null => {
-    if (!token) return null
-    return helpers ? helpers.parseToken(token) : executor.parseToken(token)
-  }
-  const bearerUser = (req: IncomingMessage): TokenPayload | null => {
-    const authorization = header(req, 'authorization')
-    return authorization && /^bearer /i.test(authorization) ? verify(authorization.slice(7).trim()) : null
-  }
+  const verify = tokenVerifier(executor, options.jwtSecret)
+  const bearerUser = (req: IncomingMessage): TokenPayload | null => verify(bearerToken(header(req, 'authorization')))
   const openapi = options.openapi ? createOpenApiRoute(executor, options.openapi === true ? {} : options.openapi) : undefined
 
   async function handle(req: Request, res: ServerResponse): Promise<void> {
