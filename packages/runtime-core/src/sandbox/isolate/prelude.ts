@@ -7,6 +7,7 @@ import { createResponseFacade } from '../response-facade.js'
 import { createLambdaCaller, createLambdaStreams, createResultPipe, streamTools } from '../stream-kit.js'
 import { createSocketsFacade } from '../sockets-facade.js'
 import { WEB_GLOBALS } from './web-globals.js'
+import { WEB_REQUEST } from './web-request.js'
 
 const CORE = String.raw`
 const bridge = $0
@@ -376,7 +377,7 @@ return FROZEN({
 `
 
 /** The closure body the host evaluates once per isolate: `$0` is the bridge Reference. */
-export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\nconst createLafFetch = (${createLafFetch.toString()})\nconst createSocketsFacade = (${createSocketsFacade.toString()})\n${CORE}\n${WEB_GLOBALS}\n${STREAM_SOURCE()}\n${RUNTIME}`
+export const PRELUDE = `'use strict';\nconst createResponseFacade = ${RESPONSE_FACADE_SOURCE()}\nconst createLafFetch = (${createLafFetch.toString()})\nconst createSocketsFacade = (${createSocketsFacade.toString()})\n${CORE}\n${WEB_GLOBALS}\n${WEB_REQUEST}\n${STREAM_SOURCE()}\n${RUNTIME}`
 
 /** The streaming helpers (cloud SDK's sse/sseEvent/awslambda and the stream kit), evaluated inside the isolate. */
 function STREAM_SOURCE(): string {
