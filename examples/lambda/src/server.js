@@ -16,7 +16,8 @@ export async function start({ port = 3000, sandbox = process.env.SANDBOX ?? 'vm'
     timeoutMs: 60_000,
   })
   const app = express()
-  app.use('/fn', functionsMiddleware(executor))
+  // The functions' OpenAPI 3.1 document at /fn/_/openapi.json, unchanged Lambda handlers included.
+  app.use('/fn', functionsMiddleware(executor, { openapi: { title: 'Lambda example', version: '1.0.0' } }))
   const server = await new Promise((resolve) => {
     const listening = app.listen(port, '127.0.0.1', () => resolve(listening))
   })

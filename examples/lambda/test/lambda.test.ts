@@ -13,6 +13,13 @@ for (const sandbox of ['vm', 'isolate']) {
     })
     afterAll(() => app?.close())
 
+    it('lists both unchanged handlers in the OpenAPI document', async () => {
+      const document = await (await fetch(`${base}/_/openapi.json`)).json()
+      expect(document).toMatchObject({ openapi: '3.1.0', info: { title: 'Lambda example' }, servers: [{ url: '/fn' }] })
+      expect(Object.keys(document.paths).sort()).toEqual(['/chat', '/problems'])
+      expect(Object.keys(document.paths['/problems'])).toEqual(expect.arrayContaining(['get', 'post', 'put', 'delete']))
+    })
+
     it('answers the CORS preflight', async () => {
       const response = await fetch(`${base}/problems`, { method: 'OPTIONS' })
       expect([response.status, response.headers.get('access-control-allow-methods')]).toEqual([204, 'GET,POST,PUT,DELETE,OPTIONS'])
