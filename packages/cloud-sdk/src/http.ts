@@ -82,3 +82,26 @@ export function readRawBody(req: IncomingMessage, limit: number, fail: BodyError
     req.on('close', onClose)
   })
 }
+
+/** What `readJsonBody` gives: the parsed value (`undefined` for an empty body), or the answer a JSON API sends instead. */
+export type JsonBodyResult = { value: unknown } | { error: string; code: BodyErrorKind; status: 400 | 413 }
+
+/**
+ * A JSON body through `readRawBody` (same cap, same inflating), for hosts' small JSON APIs (admin, console): never
+ * rejects; a body over the cap is `{code: 'PAYLOAD_TOO_LARGE', status: 413}`, a broken or non-JSON one `BAD_REQUEST`, 400.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBodyResult> {
+  let raw: Buffer
+  try {
+    raw = await readRawBody(req, limit)
+  } catch (error) {
+    const code: BodyErrorKind = (error as { code?: unknown }).code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST'
+    return { error: (error as Error).message, code, status: code === 'PAYLOAD_TOO_LARGE' ? 413 : 400 }
+  }
+  if (raw.length === 0) return { value: undefined }
+  try {
+    return { value: JSON.parse(raw.toString('utf8')) }
+  } catch {
+    return { error: 'the body is not valid JSON', code: 'BAD_REQUEST', status: 400 }
+  }
+}

@@ -3,7 +3,7 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readRawBody } from '@scraping-run/cloud/http'
+import { readJsonBody, readRawBody } from '@scraping-run/cloud/http'
 
 const LIMIT = 1024
 let server: Server
@@ -52,5 +52,31 @@ describe('readRawBody', () => {
     expect(await send(Buffer.alloc(LIMIT + 1, 'a'))).toMatchObject({ ok: false, code: 'PAYLOAD_TOO_LARGE' })
     expect(await send(Buffer.from('x'), { 'content-encoding': 'zstd' })).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
     expect(await send(Buffer.from('not gzip'), { 'content-encoding': 'gzip' })).toMatchObject({ ok: false, code: 'BAD_REQUEST' })
+  })
+})
+
+describe('readJsonBody', () => {
+  let jsonServer: Server
+  let jsonPort: number
+  beforeAll(async () => {
+    jsonServer = createServer((req, res) => {
+      void readJsonBody(req, LIMIT).then((read) => {
+        res.statusCode = 'error' in read ? read.status : 200
+        res.end(JSON.stringify('error' in read ? { ok: false, code: read.code, message: read.error } : { ok: true, value: read.value === undefined ? '(undefined)' : read.value }))
+      })
+    })
+    await new Promise<void>((resolve) => jsonServer.listen(0, '127.0.0.1', resolve))
+    jsonPort = (jsonServer.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise<void>((resolve) => jsonServer.close(() => resolve())))
+  const post = async (body: Buffer, headers: Record<string, string> = {}) =>
+    (await fetch(`http://127.0.0.1:${jsonPort}/`, { method: 'POST', body, headers })).json() as Promise<Record<string, unknown>>
+
+  it('parses JSON (gzip too), gives undefined for an empty body, and refuses text that is not JSON or is over the cap', async () => {
+    expect(await post(Buffer.from('{"a":[1,2]}'))).toEqual({ ok: true, value: { a: [1, 2] } })
+    expect(await post(gzipSync(Buffer.from('{"z":true}')), { 'content-encoding': 'gzip' })).toEqual({ ok: true, value: { z: true } })
+    expect(await post(Buffer.alloc(0))).toEqual({ ok: true, value: '(undefined)' })
+    expect(await post(Buffer.from('{not json'))).toMatchObject({ ok: false, code: 'BAD_REQUEST', message: 'the body is not valid JSON' })
+    expect(await post(Buffer.from(JSON.stringify({ big: 'x'.repeat(LIMIT) })))).toMatchObject({ ok: false, code: 'PAYLOAD_TOO_LARGE' })
   })
 })

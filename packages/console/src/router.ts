@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
+import { readJsonBody } from '@scraping-run/cloud/http'
 import { createConsoleApi } from './api.js'
 import { ConsoleError } from './errors.js'
 import type { ConsoleOptions } from './types.js'
@@ -70,7 +71,7 @@ export function consoleRouter(options: ConsoleOptions): ConsoleRouter {
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
     let body = (req as { body?: unknown }).body
     if (body === undefined && req.method !== 'GET' && req.method !== 'HEAD') {
-      const read = await readJson(req)
+      const read = await readJsonBody(req, BODY_LIMIT)
       if ('error' in read) return send(res, read.status, { error: read.error, code: read.code })
       body = read.value
     }
@@ -85,20 +86,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.setHeader('content-type', 'application/json; charset=utf-8')
   res.setHeader('cache-control', 'no-store')
   res.end(JSON.stringify(body === undefined ? null : body))
-}
-
-async function readJson(req: IncomingMessage): Promise<{ value: unknown } | { error: string; code: string; status: number }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > BODY_LIMIT) return { error: `body over ${BODY_LIMIT} bytes`, code: 'PAYLOAD_TOO_LARGE', status: 413 }
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return { value: undefined }
-  try {
-    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) }
-  } catch {
-    return { error: 'the body is not valid JSON', code: 'BAD_REQUEST', status: 400 }
-  }
 }

@@ -1,3 +1,4 @@
+import { readJsonBody } from '@scraping-run/cloud/http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AdminApi } from './admin.js'
 
@@ -18,7 +19,7 @@ export function adminRouter(admin: AdminApi, options: AdminRouterOptions = {}): 
     void (async () => {
       let body = (req as { body?: unknown }).body
       if (body === undefined && req.method !== 'GET' && req.method !== 'HEAD') {
-        const read = await readJson(req, limit)
+        const read = await readJsonBody(req, limit)
         if ('error' in read) return send(res, read.status, { error: read.error, code: read.code })
         body = read.value
       }
@@ -35,20 +36,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.setHeader('content-type', 'application/json; charset=utf-8')
   res.setHeader('cache-control', 'no-store')
   res.end(text)
-}
-
-async function readJson(req: IncomingMessage, limit: number): Promise<{ value: unknown } | { error: string; code: string; status: number }> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limit) return { error: `body over ${limit} bytes`, code: 'PAYLOAD_TOO_LARGE', status: 413 }
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return { value: undefined }
-  try {
-    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) }
-  } catch {
-    return { error: 'the body is not valid JSON', code: 'BAD_REQUEST', status: 400 }
-  }
 }
