@@ -48,13 +48,23 @@ export function hashRecord(record: {
   title?: string
   annotations?: unknown
   outputSchema?: unknown
+  cpuTimeMs?: number
 }): string {
   // Later fields join the hash only when present, so records without them keep the hashes they had.
   const later = [record.schedule, record.timezone, record.title, record.annotations, record.outputSchema]
   const scheduled = later.some((value) => value !== undefined) ? later.map((value) => value ?? null) : []
   return createHash('sha256')
     .update(
-      JSON.stringify([record.source, record.language ?? 'ts', record.methods ?? null, record.timeoutMs ?? null, record.description ?? null, record.inputSchema ?? null, ...scheduled]),
+      JSON.stringify([
+        record.source,
+        record.language ?? 'ts',
+        record.methods ?? null,
+        record.timeoutMs ?? null,
+        record.description ?? null,
+        record.inputSchema ?? null,
+        ...scheduled,
+        ...(record.cpuTimeMs !== undefined ? [{ cpuTimeMs: record.cpuTimeMs }] : []),
+      ]),
     )
     .digest('hex')
     .slice(0, 32)

@@ -18,6 +18,8 @@ export interface FunctionRecordInput {
   /** JSON Schema of the body (used by the MCP adapter). */
   inputSchema?: Record<string, unknown>
   timeoutMs?: number
+  /** CPU time one call may use, where the sandbox can measure it (isolateSandbox); overrides its `cpuTimeMs`. */
+  cpuTimeMs?: number
   /** A cron pattern the scheduler runs the function on (`createScheduler`), e.g. `'0 * * * *'`; with `timezone` (IANA). */
   schedule?: string
   timezone?: string

@@ -42,6 +42,21 @@ describe.skipIf(reason !== null)(`isolateSandbox({cpuTimeMs})${reason ? ` (skipp
     for (let i = 0; i < 5; i++) expect((await executor.invoke('sleepy')).data).toBe('rested')
   })
 
+  it('takes a per-function budget from the record (cpuTimeMs), over the sandbox default', async () => {
+    const executor = createExecutor({
+      store: memoryStore([
+        { name: 'tight', source: 'export default async () => { await null; while (true) {} }', cpuTimeMs: 100 },
+        { name: 'free', source: 'export default () => { let s = 0; for (let i = 0; i < 3e6; i++) s += i; return s > 0 }' },
+      ]),
+      sandbox: isolateSandbox({ warmIsolates: 1 }),
+      timeoutMs: 20_000,
+    })
+    open.push(executor)
+    expect((await executor.invoke('tight')).error?.code).toBe('CPU_LIMIT')
+    expect((await executor.invoke('free')).data).toBe(true)
+    expect(() => memoryStore([{ name: 'bad', source: 'export default () => 1', cpuTimeMs: -1 }])).toThrow(/cpuTimeMs must be a positive number/)
+  })
+
   it('lets a call that computes within its budget finish', async () => {
     const executor = isolated([{ name: 'sum', source: 'export default () => { let s = 0; for (let i = 0; i < 1e5; i++) s += i; return s }' }], 500)
     expect((await executor.invoke('sum')).data).toBe(4999950000)

@@ -40,6 +40,7 @@ export interface LiveFunction extends Deployment {
   description?: string
   inputSchema?: Record<string, unknown>
   timeoutMs?: number
+  cpuTimeMs?: number
   packages: string[]
 }
 
@@ -76,7 +77,7 @@ export interface FunctionRegistry {
   names(): Promise<string[]>
 }
 
-const CONTENT_FIELDS = ['source', 'language', 'methods', 'description', 'inputSchema', 'timeoutMs', 'schedule', 'timezone', 'title', 'annotations', 'outputSchema', 'packages', 'hash'] as const
+const CONTENT_FIELDS = ['source', 'language', 'methods', 'description', 'inputSchema', 'timeoutMs', 'cpuTimeMs', 'schedule', 'timezone', 'title', 'annotations', 'outputSchema', 'packages', 'hash'] as const
 
 export function functionRegistry(options: RegistryOptions): FunctionRegistry {
   if (!options?.db || typeof options.db.collection !== 'function') throw new RuntimeError('BAD_REQUEST', 'functionRegistry needs {db}: a Db of the mongodb driver')

@@ -190,7 +190,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         if (init.matchPrefix) init = { ...init, subpath: name }
       }
       if (record && init.check) init.check(record)
-      const limits = { timeoutMs: record?.timeoutMs ?? defaultTimeoutMs }
+      const limits = { timeoutMs: record?.timeoutMs ?? defaultTimeoutMs, ...(record?.cpuTimeMs ? { cpuTimeMs: record.cpuTimeMs } : {}) }
       const hostObjects = sandbox.capabilities.hostObjects
 
       const final = (ctx: InvocationContext): Promise<unknown> => {

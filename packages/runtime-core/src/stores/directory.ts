@@ -60,6 +60,7 @@ export function directoryStore(dir: string, options: DirectoryStoreOptions = {})
         description: meta.description,
         inputSchema: meta.inputSchema,
         timeoutMs: meta.timeoutMs,
+        cpuTimeMs: meta.cpuTimeMs,
         schedule: meta.schedule,
         timezone: meta.timezone,
         title: meta.title,

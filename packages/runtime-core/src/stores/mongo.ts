@@ -46,6 +46,7 @@ export interface FunctionDocument {
   description?: string
   inputSchema?: Record<string, unknown>
   timeoutMs?: number
+  cpuTimeMs?: number
   [key: string]: unknown
 }
 
@@ -79,6 +80,7 @@ export function documentRecord(doc: Document | null | undefined): FunctionRecord
       description: doc.description ?? undefined,
       inputSchema: doc.inputSchema ?? undefined,
       timeoutMs: typeof doc.timeoutMs === 'number' ? doc.timeoutMs : undefined,
+      cpuTimeMs: typeof doc.cpuTimeMs === 'number' ? doc.cpuTimeMs : undefined,
       schedule: typeof doc.schedule === 'string' ? doc.schedule : undefined,
       timezone: typeof doc.timezone === 'string' ? doc.timezone : undefined,
       title: typeof doc.title === 'string' ? doc.title : undefined,

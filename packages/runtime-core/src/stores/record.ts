@@ -18,6 +18,10 @@ export function toRecord(input: FunctionRecordInput): FunctionRecord {
   if (input.description !== undefined) record.description = input.description
   if (input.inputSchema !== undefined) record.inputSchema = input.inputSchema
   if (input.timeoutMs !== undefined) record.timeoutMs = input.timeoutMs
+  if (input.cpuTimeMs !== undefined) {
+    if (!(typeof input.cpuTimeMs === 'number' && input.cpuTimeMs > 0)) throw new RuntimeError('BAD_REQUEST', `function ${input.name}: cpuTimeMs must be a positive number of milliseconds`)
+    record.cpuTimeMs = input.cpuTimeMs
+  }
   if (typeof input.schedule === 'string') record.schedule = input.schedule
   if (typeof input.timezone === 'string') record.timezone = input.timezone
   if (typeof input.title === 'string') record.title = input.title
