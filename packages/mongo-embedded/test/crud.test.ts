@@ -53,6 +53,22 @@ describe('CRUD through the official driver', () => {
     expect(await counters.findOne({ name: 'hits' }, { projection: { _id: 0 } })).toEqual({ name: 'hits', meta: { kind: 'page' }, n: 2, created: true })
   })
 
+  it('a replacement upsert on a filter without _id gives the new document an ObjectId, each time', async () => {
+    const settings = mongo.db().collection('settings')
+    const first = await settings.replaceOne({ key: 'a' }, { key: 'a', v: 1 }, { upsert: true })
+    expect(first).toMatchObject({ upsertedCount: 1, matchedCount: 0, upsertedId: expect.any(ObjectId) })
+    const second = await settings.replaceOne({ key: 'b' }, { key: 'b', v: 2 }, { upsert: true })
+    expect(second).toMatchObject({ upsertedCount: 1, upsertedId: expect.any(ObjectId) })
+    const stored = await settings.find().sort({ key: 1 }).toArray()
+    expect(stored).toEqual([
+      { _id: first.upsertedId, key: 'a', v: 1 },
+      { _id: second.upsertedId, key: 'b', v: 2 },
+    ])
+    // Replacing it again matches by the filter and keeps the id.
+    expect(await settings.replaceOne({ key: 'a' }, { key: 'a', v: 3 }, { upsert: true })).toMatchObject({ matchedCount: 1, upsertedCount: 0 })
+    expect(await settings.findOne({ key: 'a' })).toEqual({ _id: first.upsertedId, key: 'a', v: 3 })
+  })
+
   it('findOneAndUpdate / findOneAndDelete return the before or after document', async () => {
     const jobs = mongo.db().collection('jobs')
     await jobs.insertMany([{ n: 1, state: 'new' }, { n: 2, state: 'new' }])

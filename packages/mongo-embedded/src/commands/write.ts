@@ -100,7 +100,7 @@ export function runUpdate(context: CommandContext, name: string, statement: Upda
     const seed = idFirst(seedFromFilter(filter))
     let document = applyUpdate(seed, update, { inserting: true, arrayFilters: statement.arrayFilters, variables })
     if (!Array.isArray(update) && !isOperatorUpdate(update) && seed._id !== undefined) document = idFirst({ ...document, _id: seed._id })
-    if (document._id === undefined) document = { _id: new ObjectId(), ...document }
+    if (document._id === undefined) document = idFirst({ ...document, _id: new ObjectId() })
     const inserted = insertDocument(context, name, document)
     return { n: 1, nModified: 0, upserted: inserted._id, after: inserted }
   }

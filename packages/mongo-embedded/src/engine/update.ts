@@ -126,7 +126,8 @@ export function applyUpdate(before: Document, update: Document | Document[], opt
     if (update._id !== undefined && before._id !== undefined && valueKey(update._id) !== valueKey(before._id)) {
       throw new CommandError(66, 'ImmutableField', `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${JSON.stringify(toView(update._id))}`)
     }
-    return finish(before, { _id: before._id, ...update })
+    // No `_id` key at all when neither has one: an upsert then gives the new document an ObjectId.
+    return finish(before, before._id !== undefined ? { _id: before._id, ...update } : { ...update })
   }
   validate(before, update)
   const { $setOnInsert, ...rest } = update
