@@ -40,6 +40,11 @@ type Ivm = typeof IVM
 
 // Every runaway is stopped within timeoutMs + this.
 const TIMEOUT_GRACE_MS = 100
+// CPU an isolate may use after a TIMEOUT without taking the abort before it counts as a runaway; and how long an idle one
+// may wait for its thread to take the abort at all.
+const RUNAWAY_CPU_NS = 20_000_000n
+const ABORT_DELIVERY_CAP_MS = 2000
+const EARLY_ABORT_TTL_MS = 60_000
 const REFILL_DELAY_MS = 30
 const HEAP_EVERY = 32
 
@@ -110,6 +115,13 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
   const pools = new Map<string, FunctionPool>()
   const spares: Array<Promise<IsolateWorker>> = []
   const running = new Map<string, IsolateWorker>()
+  const earlyAborts = new Map<string, { code: string; message: string }>()
+  function abortRunning(invocationId: string, reason: { code: string; message: string }): void {
+    const worker = running.get(invocationId)
+    if (!worker) return
+    const delivered = worker.abort(invocationId, reason)
+    if (reason.code === 'TIMEOUT') disposeAfterGrace(worker, delivered, () => running.get(invocationId) === worker)
+  }
   // Calls whose ctx.waitUntil work still runs: their isolates stay theirs until it settles; dispose() waits for them.
   const drains = new Set<Promise<void>>()
 
@@ -218,6 +230,12 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       running.set(id, worker)
       let waiting = false
       const stopCpuWatch = watchCpu(worker, limits.cpuTimeMs ?? options.cpuTimeMs)
+      // Aborted while it waited for its isolate (a cold load, a busy pool): the call starts and sees the abort at once.
+      const early = earlyAborts.get(id)
+      if (early) {
+        earlyAborts.delete(id)
+        setImmediate(() => abortRunning(id, early))
+      }
       const release = () => {
         stopCpuWatch()
         report(bridge, id, worker)
@@ -237,16 +255,10 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       }
     },
     abort(invocationId, reason) {
-      const worker = running.get(invocationId)
-      if (!worker) return
-      worker.abort(invocationId, reason)
-      // Only disposing the isolate stops code that never yields (a loop after an await, a looping then). After a timeout the
-      // function gets a moment to see ctx.signal; then its isolate goes.
-      if (reason.code === 'TIMEOUT') {
-        setTimeout(() => {
-          if (running.get(invocationId) === worker) worker.dispose('timeout')
-        }, TIMEOUT_GRACE_MS).unref()
-      }
+      if (running.has(invocationId)) return abortRunning(invocationId, reason)
+      // Not running yet: kept until it starts (or forgotten after a while if it never does).
+      earlyAborts.set(invocationId, reason)
+      setTimeout(() => earlyAborts.delete(invocationId), EARLY_ABORT_TTL_MS).unref()
     },
     unload(names) {
       const wanted = new Set(names)
@@ -265,6 +277,30 @@ export function isolateSandbox(options: IsolateSandboxOptions = {}): Sandbox {
       for (const spare of spares.splice(0)) void spare.then((worker) => worker.dispose('closed'), () => undefined)
     },
   }
+}
+
+/**
+ * Only disposing the isolate stops code that never yields (a loop after an await, a looping then). After a timeout the
+ * function gets TIMEOUT_GRACE_MS to see ctx.signal, counted from when the abort reached it; an isolate that burns CPU
+ * instead of taking the abort is a runaway and goes after the grace itself. An idle one whose thread is merely slow to
+ * be scheduled (a loaded machine) gets up to ABORT_DELIVERY_CAP_MS.
+ */
+function disposeAfterGrace(worker: IsolateWorker, delivered: Promise<void>, running: () => boolean): void {
+  const still = () => !worker.isolate.isDisposed && running()
+  let reached = false
+  void delivered.then(() => {
+    reached = true
+    setTimeout(() => still() && worker.dispose('timeout'), TIMEOUT_GRACE_MS).unref()
+  })
+  const startCpu = worker.isolate.isDisposed ? 0n : worker.isolate.cpuTime
+  const startedAt = Date.now()
+  const check = () => {
+    if (reached || !still()) return
+    const burning = worker.isolate.cpuTime - startCpu > RUNAWAY_CPU_NS
+    if (burning || Date.now() - startedAt >= ABORT_DELIVERY_CAP_MS) worker.dispose('timeout')
+    else setTimeout(check, TIMEOUT_GRACE_MS).unref()
+  }
+  setTimeout(check, TIMEOUT_GRACE_MS).unref()
 }
 
 /**

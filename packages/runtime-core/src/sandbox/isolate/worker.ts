@@ -115,8 +115,9 @@ export class IsolateWorker {
     return this.entry!.drain.apply(undefined, [invocationId], COPY_PROMISE) as Promise<void>
   }
 
-  abort(invocationId: string, reason: { code: string; message: string }): void {
-    this.entry?.abort.apply(undefined, [invocationId, reason], COPY).catch(() => undefined)
+  /** Resolves once the isolate has run the abort (its `ctx.signal` listeners included). */
+  abort(invocationId: string, reason: { code: string; message: string }): Promise<void> {
+    return this.entry ? this.entry.abort.apply(undefined, [invocationId, reason], COPY).then(() => undefined, () => undefined) : Promise.resolve()
   }
 
   /** The isolate's heap in bytes as last measured (after its previous call); measuring is a hop to its thread, so it is
