@@ -24,6 +24,11 @@ export interface OpenApiOptions {
   security?: 'bearer' | 'none'
 }
 
+/** Whether the operations say they need a bearer token: `security`, else whether an `__interceptor__` exists. */
+export function needsBearer(functions: readonly FunctionInfo[], options: Pick<OpenApiOptions, 'security'>): boolean {
+  return (options.security ?? (functions.some((fn) => fn.name === '__interceptor__') ? 'bearer' : 'none')) === 'bearer'
+}
+
 const ALL_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
 const WITH_BODY = new Set(['post', 'put', 'patch', 'delete'])
 
@@ -47,7 +52,7 @@ function metadataOf(info: FunctionInfo): Json {
  * parameters for GET), its `outputSchema` as the 200 response, and the `{error, code, requestId}` error shape.
  */
 export function buildOpenApiDocument(functions: readonly FunctionInfo[], options: OpenApiOptions = {}): OpenApiDocument {
-  const bearer = (options.security ?? (functions.some((fn) => fn.name === '__interceptor__') ? 'bearer' : 'none')) === 'bearer'
+  const bearer = needsBearer(functions, options)
   const paths: OpenApiDocument['paths'] = {}
   const ids = new Set<string>()
   for (const info of [...functions].sort((a, b) => a.name.localeCompare(b.name))) {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { TokenPayload } from '@scraping-run/cloud'
 import { RuntimeError } from '../errors.js'
 import type { Executor } from '../types.js'
-import { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './document.js'
+import { buildOpenApiDocument, needsBearer, type OpenApiOptions } from './document.js'
 
 export interface OpenApiRouteOptions extends Omit<OpenApiOptions, 'serverUrl'> {
   /** Where the document is served, below the functions' mount (default `'_/openapi.json'`, e.g. `/fn/_/openapi.json`). */
@@ -29,12 +29,15 @@ export interface OpenApiRoute {
  */
 export function createOpenApiRoute(executor: Executor, options: OpenApiRouteOptions): OpenApiRoute {
   const path = (options.path ?? DEFAULT_OPENAPI_PATH).replace(/^\/+|\/+$/g, '')
+  // The described functions, and the document's text per mount path, until a function changes.
   let functions: ReturnType<Executor['describe']> | undefined
+  let documents = new Map<string, string>()
   let unwatch: (() => void) | undefined
 
   function described(): ReturnType<Executor['describe']> {
     unwatch ??= executor.watch(() => {
       functions = undefined
+      documents = new Map()
     })
     functions ??= executor.describe().catch((error: unknown) => {
       functions = undefined
@@ -48,14 +51,19 @@ export function createOpenApiRoute(executor: Executor, options: OpenApiRouteOpti
     async serve(req, res, user) {
       const url = (req.originalUrl ?? req.url ?? '/').split('?', 1)[0]!
       const mount = url.slice(0, Math.max(0, url.length - path.length - 1))
-      const document: OpenApiDocument = buildOpenApiDocument(await described(), { ...options, serverUrl: mount || '/' })
-      const needsUser = Object.values(document.paths).some((item) => Object.values(item).some((op) => Boolean((op as { security?: unknown }).security)))
-      const allowed = options.authorize ? await options.authorize(req, user) : !needsUser || user !== null
+      const cache = documents
+      const list = await described()
+      const allowed = options.authorize ? await options.authorize(req, user) : !needsBearer(list, options) || user !== null
       if (!allowed) {
         res.setHeader('www-authenticate', 'Bearer')
         throw new RuntimeError('UNAUTHORIZED', 'the API document needs a valid bearer token (Authorization: Bearer <JWT>)')
       }
-      const json = JSON.stringify(document)
+      let json = cache.get(mount)
+      if (json === undefined) {
+        json = JSON.stringify(buildOpenApiDocument(list, { ...options, serverUrl: mount || '/' }))
+        // At most a few mounts serve one route; a crafted path must not grow the cache.
+        if (cache.size < 16) cache.set(mount, json)
+      }
       res.statusCode = 200
       res.setHeader('content-type', 'application/json; charset=utf-8')
       res.setHeader('cache-control', 'no-cache')
